@@ -1,0 +1,70 @@
+/* mailproof/limits.h - every limit mailproof enforces, with its source.
+ *
+ * Configuration may lower a limit, never raise it past these. Limits set by
+ * an RFC cite the section; our own limits say why they are what they are.
+ * Areas add their own block below; keep one block per area.
+ */
+#ifndef MAILPROOF_LIMITS_H
+#define MAILPROOF_LIMITS_H
+
+/* ---- DNS (RFC 1035) ---- */
+#define MP_LIMIT_DNS_NAME 255          /* RFC 1035 §2.3.4: wire name length */
+#define MP_LIMIT_DNS_LABEL 63          /* RFC 1035 §2.3.4: label length */
+#define MP_LIMIT_DNS_NAME_TEXT 1024    /* presentation form, escapes included (4 x 255) */
+#define MP_LIMIT_DNS_TXT_STRING 255    /* RFC 1035 §3.3: <character-string> */
+#define MP_LIMIT_DNS_RDATA 65535       /* RFC 1035 §3.2.1: RDLENGTH is 16 bits */
+#define MP_LIMIT_DNS_RRS 512           /* own: records kept per answer */
+#define MP_LIMIT_DNS_CNAME_CHAIN 8     /* own: CNAME hops followed (loops end here) */
+#define MP_LIMIT_ZONE_FILE (64u << 20) /* own: zone file bytes read (64 MiB) */
+#define MP_LIMIT_ZONE_LINE 65535       /* own: one logical zone-file entry, parentheses joined */
+#define MP_LIMIT_DNS_INFLIGHT 65536    /* own: queries outstanding in one resolver */
+
+/* ---- message (RFC 5322) ---- */
+#define MP_LIMIT_LINE 998              /* RFC 5322 §2.1.1: line length without CRLF (reported, not fatal) */
+#define MP_LIMIT_HEADER_FIELD 65536    /* own: one unfolded field; 10 KB From is legal but suspect */
+#define MP_LIMIT_HEADER_FIELDS 1000    /* own: header field count; real mail rarely exceeds 100 */
+#define MP_LIMIT_HEADER_TOTAL (1u << 20) /* own: header block bytes (1 MiB) */
+#define MP_LIMIT_ADDRESSES 1000        /* own: addresses in one address list */
+#define MP_LIMIT_ADDR_NESTING 16       /* own: nested comments in an address */
+#define MP_LIMIT_LOCAL_PART 64         /* RFC 5321 §4.5.3.1.1 (reported, not fatal) */
+
+/* ---- SPF (RFC 7208) ---- */
+#define MP_LIMIT_SPF_DNS_TERMS 10      /* RFC 7208 §4.6.4: DNS-querying terms */
+#define MP_LIMIT_SPF_VOID_LOOKUPS 2    /* RFC 7208 §4.6.4: void lookups */
+#define MP_LIMIT_SPF_MX_NAMES 10       /* RFC 7208 §4.6.4: MX names looked up per mx term */
+#define MP_LIMIT_SPF_PTR_NAMES 10      /* RFC 7208 §4.6.4: PTR names checked per ptr term/%{p} */
+#define MP_LIMIT_SPF_LENIENT_DNS_TERMS 30 /* lint: lenient receivers' limit */
+#define MP_LIMIT_SPF_RECORD 4096       /* own: concatenated record length */
+#define MP_LIMIT_SPF_TERMS 256         /* own: terms in one record */
+#define MP_LIMIT_SPF_MACRO_OUT 253     /* RFC 7208 §7.3: domain-spec truncated to 253 */
+#define MP_LIMIT_SPF_EXPLANATION 1024  /* own: expanded exp= text */
+#define MP_LIMIT_SPF_UDP_SAFE 450      /* lint: record bytes that fit one UDP answer comfortably (RFC 7208 §3.4) */
+
+/* ---- DKIM (RFC 6376, 8301, 8463) ---- */
+#define MP_LIMIT_DKIM_SIGS 10          /* own: signatures evaluated per message (default; configurable lower) */
+#define MP_LIMIT_DKIM_SIG_FIELD 8192   /* own: one DKIM-Signature field */
+#define MP_LIMIT_DKIM_H_TAGS 256       /* own: names in h= */
+#define MP_LIMIT_DKIM_RSA_MIN 1024     /* RFC 8301 §3.2: smaller keys never pass */
+#define MP_LIMIT_DKIM_RSA_MAX 8192     /* own: larger keys are refused (cost) */
+#define MP_LIMIT_DKIM_KEY_DER 2048     /* own: decoded p= bytes (8192-bit RSA SPKI is ~1,100) */
+#define MP_LIMIT_DKIM_KEY_RECORD 4096  /* own: key TXT record */
+#define MP_LIMIT_DKIM_CLOCK_SKEW 300   /* own: seconds of t= in the future tolerated */
+#define MP_LIMIT_DKIM_BODY_HASHES 8    /* own: distinct body hashes per message */
+
+/* ---- DMARC (RFC 9989, RFC 7489) ---- */
+#define MP_LIMIT_DMARC_TREE_WALK 8     /* RFC 9989 §4.10: DNS tree walk queries */
+#define MP_LIMIT_DMARC_RECORD 4096     /* own: record length */
+#define MP_LIMIT_DMARC_URIS 16         /* own: report URIs per tag */
+
+/* ---- ARC (RFC 8617) ---- */
+#define MP_LIMIT_ARC_INSTANCES 50      /* RFC 8617 §4.2.1 */
+
+/* ---- Authentication-Results (RFC 8601) ---- */
+#define MP_LIMIT_AUTHRES_RESULTS 64    /* own: resinfo entries in one header */
+#define MP_LIMIT_AUTHRES_PROPS 32      /* own: properties per resinfo */
+
+/* ---- configuration, maps ---- */
+#define MP_LIMIT_CONFIG_FILE (4u << 20) /* own: configuration or map file bytes */
+#define MP_LIMIT_CONFIG_LINE 8192      /* own: one configuration line */
+
+#endif

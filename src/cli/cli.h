@@ -1,0 +1,96 @@
+/* cli.h - shared pieces of the mailproof command: subcommands, exit status,
+ * the DNS options every DNS-using command takes (DESIGN.md "command line"). */
+#ifndef MAILPROOF_CLI_H
+#define MAILPROOF_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <mailproof/dns.h>
+#include <mailproof/status.h>
+
+/* Exit status (DESIGN.md): good, bad, usage/input error, temporary (DNS). */
+enum {
+	MP_EXIT_GOOD = 0,
+	MP_EXIT_BAD = 1,
+	MP_EXIT_USAGE = 2,
+	MP_EXIT_TEMP = 3,
+};
+
+/* Subcommands: argv[0] is the subcommand name. */
+int mp_cli_dns(int argc, char **argv);
+int mp_cli_spf(int argc, char **argv);
+int mp_cli_verify(int argc, char **argv);
+int mp_cli_sign(int argc, char **argv);
+int mp_cli_keygen(int argc, char **argv);
+int mp_cli_check(int argc, char **argv);
+int mp_cli_audit(int argc, char **argv);
+int mp_cli_plan(int argc, char **argv);
+
+/* ---- DNS options: --zone F (repeatable), --dns ADDR[@PORT] (repeatable),
+ * --timeout SECONDS, --zone-fail NAME=servfail|timeout|refused (repeatable),
+ * --recursive, --dnssec. Put MP_CLI_DNS_LONGOPTS in a getopt_long table and
+ * pass unknown option values to mp_cli_dns_opt(). */
+enum {
+	MP_OPT_ZONE = 1000,
+	MP_OPT_DNS,
+	MP_OPT_TIMEOUT,
+	MP_OPT_ZONE_FAIL,
+	MP_OPT_RECURSIVE,
+	MP_OPT_DNSSEC,
+	MP_OPT_FIRST_FREE = 1100, /* commands number their own long options from here */
+};
+
+#define MP_CLI_DNS_LONGOPTS                                          \
+	{ "zone", required_argument, NULL, MP_OPT_ZONE },            \
+	{ "dns", required_argument, NULL, MP_OPT_DNS },              \
+	{ "timeout", required_argument, NULL, MP_OPT_TIMEOUT },      \
+	{ "zone-fail", required_argument, NULL, MP_OPT_ZONE_FAIL },  \
+	{ "recursive", no_argument, NULL, MP_OPT_RECURSIVE },        \
+	{ "dnssec", no_argument, NULL, MP_OPT_DNSSEC }
+
+#define MP_CLI_DNS_USAGE                                                          \
+	"DNS options:\n"                                                          \
+	"  --zone FILE         answer from this RFC 1035 master file (repeatable)\n" \
+	"  --zone-fail N=WHAT  make name N fail: servfail, timeout or refused\n"   \
+	"  --dns ADDR[@PORT]   forward queries to this resolver (repeatable)\n"    \
+	"  --timeout SECONDS   per-query timeout (default 5)\n"                    \
+	"  --recursive         resolve from the root instead of /etc/resolv.conf\n" \
+	"  --dnssec            validate DNSSEC (root trust anchor from dns-root-data)\n"
+
+#define MP_CLI_MAX_ZONES 16
+#define MP_CLI_MAX_SERVERS 8
+#define MP_CLI_MAX_FAILS 64
+
+struct mp_cli_dns_opts {
+	const char *zones[MP_CLI_MAX_ZONES];
+	size_t nzones;
+	const char *servers[MP_CLI_MAX_SERVERS];
+	size_t nservers;
+	struct {
+		const char *name;
+		size_t name_len;
+		enum mp_dns_status status;
+	} fails[MP_CLI_MAX_FAILS];
+	size_t nfails;
+	unsigned timeout_ms;
+	bool recursive;
+	bool dnssec;
+};
+
+/* Handle one DNS option; true when opt was one. Exits 2 on a bad value. */
+bool mp_cli_dns_opt(struct mp_cli_dns_opts *o, int opt, const char *arg);
+
+/* The resolver the options ask for. With --zone the zone data is loaded
+ * (errors name file and line, exit 2) and *zone must be freed after the
+ * resolver. Exits 2 with a message when the resolver cannot be made. */
+struct mp_resolver *mp_cli_resolver(const struct mp_cli_dns_opts *o, struct mp_zone **zone);
+
+/* Is this stream a terminal (for colour and progress)? */
+bool mp_cli_isatty(FILE *f);
+
+/* Print a usage error "mailproof CMD: msg" and return MP_EXIT_USAGE. */
+int mp_cli_usage_error(const char *cmd, const char *fmt, ...) MP_PRINTF(2, 3);
+
+#endif
