@@ -18,6 +18,13 @@
 #define MP_LIMIT_ZONE_FILE (64u << 20) /* own: zone file bytes read (64 MiB) */
 #define MP_LIMIT_ZONE_LINE 65535       /* own: one logical zone-file entry, parentheses joined */
 #define MP_LIMIT_DNS_INFLIGHT 65536    /* own: queries outstanding in one resolver */
+#define MP_LIMIT_ZONE_BYTES (512u << 20) /* own: memory one in-memory zone may use */
+#define MP_LIMIT_ZONE_TOKENS 8192     /* own: fields in one zone-file entry */
+#define MP_LIMIT_ZONE_PAREN 64         /* own: nested parentheses in a zone-file entry */
+#define MP_LIMIT_DNS_POINTERS 64       /* own: compression pointers followed per name */
+#define MP_LIMIT_DNS_PACKET 65535      /* RFC 1035 §4.2.2: TCP message length is 16 bits */
+#define MP_LIMIT_DNS_TIMEOUT_MS 5000   /* own: default per-query timeout */
+#define MP_LIMIT_DNS_ANSWER_ARENA (4u << 20) /* own: bytes one decoded answer may use */
 
 /* ---- message (RFC 5322) ---- */
 #define MP_LIMIT_LINE 998              /* RFC 5322 §2.1.1: line length without CRLF (reported, not fatal) */
