@@ -74,4 +74,19 @@
 #define MP_LIMIT_CONFIG_FILE (4u << 20) /* own: configuration or map file bytes */
 #define MP_LIMIT_CONFIG_LINE 8192      /* own: one configuration line */
 
+/* ---- milter (mailproofd) ---- */
+#define MP_LIMIT_MILTER_INTERNAL_HOSTS 4096  /* own: CIDR entries in InternalHosts */
+#define MP_LIMIT_MILTER_SENDER_PAIRS 200000  /* own: login/address pairs in a sender map */
+#define MP_LIMIT_MILTER_MAP_ITEMS 1000       /* own: addresses or logins on one map line */
+#define MP_LIMIT_MILTER_KEYS 4096            /* own: key table rows */
+#define MP_LIMIT_MILTER_KEYS_PER_DOMAIN 4    /* own: signatures per message (e.g. rsa + ed25519) */
+#define MP_LIMIT_MILTER_KEY_FILE 16384       /* own: PEM key file bytes (8192-bit RSA is ~6.5 KB) */
+#define MP_LIMIT_MILTER_OVERRIDES 100000     /* own: DMARCOverride entries */
+#define MP_LIMIT_MILTER_DNS_SERVERS 8        /* own: DNSServers entries */
+#define MP_LIMIT_MILTER_CONNECTIONS 10000    /* own: MaxConnections ceiling */
+#define MP_LIMIT_MILTER_DNS_BUDGET_MS 300000 /* own: Postfix milter_content_timeout default (300 s) */
+#define MP_LIMIT_MILTER_MACRO 1024           /* own: bytes kept of one MTA macro value */
+#define MP_LIMIT_MILTER_CHUNK 65536          /* libmilter MILTER_CHUNK_SIZE: one body callback */
+#define MP_LIMIT_MILTER_AUTHRES_FIELDS 64    /* own: A-R / Received-SPF fields removed per message */
+
 #endif
