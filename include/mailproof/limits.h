@@ -62,6 +62,10 @@
 #define MP_LIMIT_DMARC_TREE_WALK 8     /* RFC 9989 §4.10: DNS tree walk queries */
 #define MP_LIMIT_DMARC_RECORD 4096     /* own: record length */
 #define MP_LIMIT_DMARC_URIS 16         /* own: report URIs per tag */
+#define MP_LIMIT_DMARC_FINDINGS 32     /* own: findings (errors, notes) kept per record */
+#define MP_LIMIT_DMARC_NAMES 160       /* own: names looked up for one message: 17 walks of 8, PSL and existence */
+#define MP_LIMIT_DMARC_IDENTIFIERS 16  /* own: SPF + DKIM identifiers checked for alignment */
+#define MP_LIMIT_DMARC_DOMAIN 253      /* RFC 1035 §2.3.4: domain text without trailing dot */
 
 /* ---- ARC (RFC 8617) ---- */
 #define MP_LIMIT_ARC_INSTANCES 50      /* RFC 8617 §4.2.1 */
@@ -69,6 +73,28 @@
 /* ---- Authentication-Results (RFC 8601) ---- */
 #define MP_LIMIT_AUTHRES_RESULTS 64    /* own: resinfo entries in one header */
 #define MP_LIMIT_AUTHRES_PROPS 32      /* own: properties per resinfo */
+
+/* ---- plan (inventories) ---- */
+#define MP_LIMIT_PLAN_DOMAINS 10000    /* own: domains in one inventory */
+#define MP_LIMIT_PLAN_SERVERS 1000     /* own: servers in one inventory */
+#define MP_LIMIT_PLAN_PROVIDERS 1000   /* own: catalogue + inline providers */
+#define MP_LIMIT_PLAN_SENDERS 64       /* own: third parties per domain */
+#define MP_LIMIT_PLAN_ADDRS 64         /* own: addresses per server */
+#define MP_LIMIT_PLAN_PARAMS 32        /* own: parameters / selectors per provider */
+#define MP_LIMIT_PLAN_VALUE 1024       /* own: one scalar value */
+#define MP_LIMIT_PLAN_ARENA (256u << 20) /* own: memory for one inventory or plan */
+
+/* ---- audit (RFC 5321, RFC 3207, RFC 4954, RFC 8314) ---- */
+#define MP_LIMIT_SMTP_REPLY_LINE 2048  /* RFC 5321 §4.5.3.1.5 says 512 with CRLF; own: tolerate 4x */
+#define MP_LIMIT_SMTP_REPLY_LINES 128  /* own: lines in one multi-line reply */
+#define MP_LIMIT_SMTP_EHLO_LINES 64    /* own: EHLO keywords kept */
+#define MP_LIMIT_SMTP_AUTH_MECHS 32    /* own: SASL mechanisms kept */
+#define MP_LIMIT_SMTP_INPUT (64u << 10) /* own: unparsed reply bytes buffered */
+#define MP_LIMIT_SMTP_COMMAND 1024     /* RFC 5321 §4.5.3.1.4: 512; own: room for long names */
+#define MP_LIMIT_AUDIT_PORTS 16        /* own: ports audited per host */
+#define MP_LIMIT_AUDIT_FINDINGS 64     /* own: findings per port */
+#define MP_LIMIT_AUDIT_STEPS 200       /* own: dialogue steps per connection */
+#define MP_LIMIT_AUDIT_ARENA (4u << 20) /* own: memory per audited host */
 
 /* ---- configuration, maps ---- */
 #define MP_LIMIT_CONFIG_FILE (4u << 20) /* own: configuration or map file bytes */
@@ -88,5 +114,17 @@
 #define MP_LIMIT_MILTER_MACRO 1024           /* own: bytes kept of one MTA macro value */
 #define MP_LIMIT_MILTER_CHUNK 65536          /* libmilter MILTER_CHUNK_SIZE: one body callback */
 #define MP_LIMIT_MILTER_AUTHRES_FIELDS 64    /* own: A-R / Received-SPF fields removed per message */
+
+/* ---- check (mailproof check, issue 6) ---- */
+#define MP_LIMIT_CHECK_ARENA (8u << 20)  /* own: bytes one domain check may use */
+#define MP_LIMIT_CHECK_QUESTIONS 400     /* own: DNS questions one domain check may ask */
+#define MP_LIMIT_CHECK_SELECTORS 64      /* own: DKIM selectors probed (built-in + --selectors) */
+#define MP_LIMIT_CHECK_MX_HOSTS 10       /* own: MX hosts checked (like RFC 7208 §4.6.4's 10 MX names) */
+#define MP_LIMIT_CHECK_MX_ADDRS 8        /* own: addresses checked per MX host (A + AAAA) */
+#define MP_LIMIT_CHECK_FINDINGS 128      /* own: findings kept per domain */
+#define MP_LIMIT_CHECK_REPORT_DESTS 8    /* own: external rua/ruf domains checked for authorization */
+#define MP_LIMIT_CHECK_TAGS 32           /* own: tags in an MTA-STS / TLS-RPT / BIMI record */
+#define MP_LIMIT_CHECK_BULK_LINE 1024    /* own: one input line of --bulk */
+#define MP_LIMIT_CHECK_CONCURRENCY 10000 /* own: domains in flight in --bulk */
 
 #endif
