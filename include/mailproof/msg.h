@@ -24,6 +24,9 @@ struct mp_hdr_field {
 	struct mp_str value;    /* everything after ':', folding kept, no final line end */
 	bool ws_before_colon;   /* "From :" (obs-syntax, RFC 5322 §4.5.8) */
 	bool has_nul;           /* a NUL byte somewhere in the field */
+	bool malformed;         /* no colon, or a name with bytes outside RFC 5322
+	                         * ftext (e.g. leading WSP); name is then empty
+	                         * when there is no colon, value the whole line */
 };
 
 /* Body bytes as received after the empty line (LF or CRLF kept). */
@@ -52,6 +55,10 @@ MP_API const struct mp_hdr_field *mp_msg_field(const struct mp_msg *m, size_t i)
 MP_API const struct mp_why *mp_msg_error(const struct mp_msg *m);
 /* Number of fields named name (case-insensitive). */
 MP_API size_t mp_msg_count(const struct mp_msg *m, struct mp_str name);
+/* The first defect seen that did not stop parsing (reason NONE if none):
+ * MSG_NO_COLON, MSG_BAD_FIELD_NAME, MSG_LINE_TOO_LONG, MSG_MBOX_FROM_LINE
+ * (a leading mbox "From " line, which is skipped, not kept as a field). */
+MP_API const struct mp_why *mp_msg_defect(const struct mp_msg *m);
 
 /* Unfold a value (remove CRLF/LF before WSP), into arena. */
 MP_API struct mp_str mp_hdr_unfold(struct mp_arena *a, struct mp_str value);
@@ -65,6 +72,8 @@ struct mp_addr {
 	struct mp_str addr_spec;   /* local@domain as it would be written (quoted when needed) */
 	bool domain_literal;       /* [192.0.2.1] */
 	bool in_group;             /* member of a group ("undisclosed: a@b;") */
+	bool display_has_addr;     /* display name (after RFC 2047 decoding) looks
+	                            * like an address: "ceo@bank.example" <x@y> */
 };
 
 struct mp_addr_list {
