@@ -191,4 +191,45 @@ bool milter_lines_next(struct milter_lines *l, struct mp_buf *buf, struct mp_str
  * space; false when none is left. */
 bool milter_next_item(struct mp_str *rest, struct mp_str *item);
 
+/* ---- per-message decisions (pure) ---- */
+/* What the inbound checks concluded, in the words the decision needs. */
+enum milter_dmarc { MILTER_DMARC_NONE, MILTER_DMARC_PASS, MILTER_DMARC_FAIL,
+                    MILTER_DMARC_TEMPERROR, MILTER_DMARC_PERMERROR };
+
+struct milter_verdict {
+	enum milter_dmarc dmarc;
+	enum milter_disp policy;         /* the domain's requested disposition on fail */
+	struct mp_str author_domain;     /* lower-cased; may be empty */
+	bool temperror;                  /* any check could not finish (DNS, budget) */
+};
+
+enum milter_action { MILTER_ACT_ACCEPT, MILTER_ACT_QUARANTINE, MILTER_ACT_REJECT,
+                     MILTER_ACT_TEMPFAIL };
+
+struct milter_decision {
+	enum milter_action action;
+	const char *rcode, *xcode;       /* "550" "5.7.1"; NULL for accept/quarantine */
+	char text[MP_WHY_TEXT_MAX + 80];  /* reply or quarantine text */
+	bool enforced;                   /* false: report-only / overridden to none */
+};
+
+/* Inbound: DMARC policy (or local override) under DMARCEnforce, temperror
+ * under OnTempError. Never enforced for outbound mail (the caller does not
+ * ask). */
+void milter_decide_inbound(const struct milter_config *cfg, const struct milter_verdict *v,
+                           struct milter_decision *out);
+/* Internal error: OnInternalError (default tempfail 451 4.7.5). */
+void milter_decide_internal(const struct milter_config *cfg, const char *what,
+                            struct milter_decision *out);
+/* Sender binding refused: 553 5.7.1 with the reason. */
+void milter_decide_binding(const struct mp_why *why, struct milter_decision *out);
+const char *milter_action_name(enum milter_action a);
+
+/* The authserv-id of an Authentication-Results value (RFC 8601 §2.2:
+ * CFWS, then token or quoted-string), or of a Received-SPF receiver=
+ * (RFC 7208 §9.1), compared with ours without case. Hostile input: bounded
+ * comment nesting, never reads past the value. */
+bool milter_authres_is_ours(struct mp_str value, struct mp_str authserv_id);
+bool milter_received_spf_is_ours(struct mp_str value, struct mp_str authserv_id);
+
 #endif
