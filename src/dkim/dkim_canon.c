@@ -1,0 +1,218 @@
+/* dkim_canon.c - canonicalization (RFC 6376 §3.4) and header selection
+ * (§5.4.2). The body canonicalizer is incremental: input in any chunks,
+ * bare LF taken as CRLF, trailing empty lines held back until content
+ * follows (so they are dropped at the end), and the empty-body rules of
+ * §3.4.3 (simple: one CRLF) and §3.4.4 (relaxed: nothing) applied at end.
+ * Output goes through a callback in blocks. No allocation; thread-safe per
+ * object. */
+#include <stdint.h>
+#include <string.h>
+
+#include <mailproof/dkim.h>
+
+#include "dkim_internal.h"
+
+/* mp_dkim_bcanon_init - a canonicalizer writing to out */
+void
+mp_dkim_bcanon_init(struct mp_dkim_bcanon *bc, enum mp_dkim_canon c, mp_dkim_out_fn *out,
+                    void *arg)
+{
+	memset(bc, 0, offsetof(struct mp_dkim_bcanon, buf));
+	bc->canon = c;
+	bc->out = out;
+	bc->arg = arg;
+}
+
+/* flush - hand the buffered output on */
+static void
+flush(struct mp_dkim_bcanon *bc)
+{
+	if (bc->nbuf > 0) {
+		bc->out(bc->arg, bc->buf, bc->nbuf);
+		bc->len += bc->nbuf;
+		bc->nbuf = 0;
+	}
+}
+
+/* put - one output byte */
+static inline void
+put(struct mp_dkim_bcanon *bc, char c)
+{
+	if (bc->nbuf == sizeof bc->buf)
+		flush(bc);
+	bc->buf[bc->nbuf++] = c;
+}
+
+/* put_held - emit the empty lines held back, now that content follows */
+static void
+put_held(struct mp_dkim_bcanon *bc)
+{
+	for (; bc->empty_lines > 0; bc->empty_lines--) {
+		put(bc, '\r');
+		put(bc, '\n');
+	}
+}
+
+/* content - a content byte of the current line */
+static inline void
+content(struct mp_dkim_bcanon *bc, char c)
+{
+	if (bc->canon == MP_DKIM_RELAXED && (c == ' ' || c == '\t')) {
+		bc->wsp = true;         /* §3.4.4: runs become one SP, dropped at EOL */
+		return;
+	}
+	if (bc->empty_lines > 0)
+		put_held(bc);
+	if (bc->wsp) {
+		put(bc, ' ');
+		bc->wsp = false;
+	}
+	put(bc, c);
+	bc->line = true;
+}
+
+/* eol - a line end */
+static inline void
+eol(struct mp_dkim_bcanon *bc)
+{
+	bc->wsp = false;
+	if (bc->line) {
+		put(bc, '\r');
+		put(bc, '\n');
+		bc->line = false;
+	} else if (bc->empty_lines < UINT64_MAX) {
+		bc->empty_lines++;
+	}
+}
+
+/* mp_dkim_bcanon_feed - canonicalize the next body bytes */
+void
+mp_dkim_bcanon_feed(struct mp_dkim_bcanon *bc, const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = p[i];
+
+		if (bc->cr) {
+			bc->cr = false;
+			if (c == '\n') {
+				eol(bc);
+				continue;
+			}
+			content(bc, '\r');      /* bare CR is data */
+		}
+		if (c == '\r')
+			bc->cr = true;
+		else if (c == '\n')
+			eol(bc);
+		else
+			content(bc, c);
+	}
+}
+
+/* mp_dkim_bcanon_end - end of body: last line and empty-body rules */
+void
+mp_dkim_bcanon_end(struct mp_dkim_bcanon *bc)
+{
+	if (bc->cr) {
+		bc->cr = false;
+		content(bc, '\r');
+	}
+	if (bc->line) {                 /* no final line end: add CRLF */
+		put(bc, '\r');
+		put(bc, '\n');
+		bc->line = false;
+	}
+	bc->wsp = false;
+	bc->empty_lines = 0;
+	if (bc->canon == MP_DKIM_SIMPLE && bc->len == 0 && bc->nbuf == 0) {
+		put(bc, '\r');          /* §3.4.3: an empty body is one CRLF */
+		put(bc, '\n');
+	}
+	flush(bc);
+}
+
+/* canon_simple - the field as is, line ends made CRLF */
+static enum mp_status
+canon_simple(struct mp_buf *out, struct mp_str raw)
+{
+	enum mp_status st = MP_OK;
+	size_t start = 0;
+
+	for (size_t i = 0; i < raw.len && st == MP_OK; i++) {
+		if (raw.ptr[i] != '\n' || (i > 0 && raw.ptr[i - 1] == '\r'))
+			continue;
+		st = mp_buf_append(out, raw.ptr + start, i - start);
+		if (st == MP_OK)
+			st = mp_buf_append(out, "\r\n", 2);
+		start = i + 1;
+	}
+	if (st == MP_OK)
+		st = mp_buf_append(out, raw.ptr + start, raw.len - start);
+	return st;
+}
+
+/* canon_relaxed - §3.4.2: lower-case name, unfold, WSP runs to one SP,
+ * no WSP at the ends of the value or around the colon */
+static enum mp_status
+canon_relaxed(struct mp_buf *out, struct mp_str raw)
+{
+	struct mp_str name = mp_dkim_field_name(raw);
+	ptrdiff_t colon = mp_str_find(raw, ':');
+	size_t i = colon < 0 ? raw.len : (size_t)colon + 1;
+	bool wsp = false, any = false;
+	enum mp_status st = MP_OK;
+
+	for (size_t k = 0; k < name.len && st == MP_OK; k++)
+		st = mp_buf_append_byte(out, (char)mp_lower((unsigned char)name.ptr[k]));
+	if (st == MP_OK)
+		st = mp_buf_append_byte(out, ':');
+	for (; i < raw.len && st == MP_OK; i++) {
+		char c = raw.ptr[i];
+
+		if (c == '\r' || c == '\n')
+			continue;       /* unfold */
+		if (c == ' ' || c == '\t') {
+			wsp = true;
+			continue;
+		}
+		if (wsp && any)
+			st = mp_buf_append_byte(out, ' ');
+		wsp = false;
+		any = true;
+		if (st == MP_OK)
+			st = mp_buf_append_byte(out, c);
+	}
+	return st;
+}
+
+/* mp_dkim_canon_header - one field, canonicalized */
+enum mp_status
+mp_dkim_canon_header(struct mp_buf *out, enum mp_dkim_canon c, struct mp_str raw,
+                     bool no_crlf)
+{
+	enum mp_status st;
+
+	st = c == MP_DKIM_RELAXED ? canon_relaxed(out, raw) : canon_simple(out, raw);
+	if (st == MP_OK && !no_crlf)
+		st = mp_buf_append(out, "\r\n", 2);
+	return st;
+}
+
+/* mp_dkim_select - h= names to field indexes, bottom-up; a name with no
+ * unused instance left selects nothing (SIZE_MAX): over-signing */
+void
+mp_dkim_select(const struct dkim_field *fields, size_t nfields, const struct mp_str *names,
+               size_t nnames, size_t *sel, bool *used)
+{
+	memset(used, 0, nfields * sizeof *used);
+	for (size_t k = 0; k < nnames; k++) {
+		sel[k] = SIZE_MAX;
+		for (size_t j = nfields; j-- > 0;) {
+			if (!used[j] && mp_str_eq_nocase(fields[j].name, names[k])) {
+				used[j] = true;
+				sel[k] = j;
+				break;
+			}
+		}
+	}
+}
