@@ -380,17 +380,23 @@ parse_domain(struct parser *ps, struct mp_addr *ad)
 			break;
 		o[n++] = '.';
 		lex(ps);
-		if (t->kind != T_ATOM) {
-			ad->domain = mp_str_make(o, n);
-			if (is_sp(ps, '.') || t->kind == T_QSTR || t->kind == T_DLIT)
-				{ perr(ps, MP_REASON_MSG_ADDR_SYNTAX); return; }
-			{ perr(ps, MP_REASON_MSG_TRAILING_DOT); return; }
+		if (t->kind == T_ATOM)
+			continue;
+		if (is_sp(ps, '.') || t->kind == T_QSTR || t->kind == T_DLIT ||
+		    !msg_utf8_valid(mp_str_make(o, n))) {
+			perr(ps, MP_REASON_MSG_ADDR_SYNTAX);
+			return;
 		}
+		ad->domain = mp_str_make(o, n);         /* kept, domain_lc without the dot */
+		perr(ps, MP_REASON_MSG_TRAILING_DOT);
+		return;
 	}
 	o[n] = '\0';
 	ad->domain = mp_str_make(o, n);
-	if (!msg_utf8_valid(ad->domain))
+	if (!msg_utf8_valid(ad->domain)) {
+		ad->domain = MP_STR_NULL;       /* not kept: not an address */
 		perr(ps, MP_REASON_MSG_ADDR_SYNTAX);
+	}
 }
 
 /* parse_addr_spec - local-part "@" domain; a missing domain is reported */
@@ -485,17 +491,21 @@ parse_mailbox(struct parser *ps, bool in_group, struct tok next, size_t nwords)
 	ad.in_group = in_group;
 	ad.display = mp_str_make("", 0);
 	if (next.kind == T_SPECIAL && next.ch == '<') {
+		const char *from = ps->lx.cur.text.ptr;
 		ad.display = parse_display(ps);
 		if (ps->failed)
 			return;
 		ad.display_has_addr = msg_text_has_addr(ad.display);
+		if (!ad.display_has_addr && msg_phrase_has_addr(mp_str_make(from,
+		    (size_t)(ps->lx.cur.text.ptr - from)), ps->a, &ad.display_has_addr) != MP_OK)
+			{ perr(ps, MP_REASON_NOMEM); return; }
 		parse_angle(ps, &ad);
 	} else if (nwords == 0) {
 		{ perr(ps, ps->lx.cur.kind == T_END || is_sp(ps, ',') || is_sp(ps, ';')
 		    ? MP_REASON_MSG_EMPTY_ADDRESS : MP_REASON_MSG_ADDR_SYNTAX); return; }
 	} else
 		parse_addr_spec(ps, &ad);
-	if (ad.local.ptr != NULL && ad.domain.ptr != NULL && ps->st == MP_OK)
+	if (ad.local.ptr != NULL && ad.domain.ptr != NULL && ps->st != MP_ENOMEM)
 		push(ps, &ad);
 }
 

@@ -41,4 +41,8 @@ enum mp_status msg_decode_word(struct mp_str word, struct mp_arena *a,
  * fullwidth and small commercial at signs)? */
 bool msg_text_has_addr(struct mp_str s);
 
+/* msg_text_has_addr on raw phrase bytes after decoding every encoded word
+ * in them leniently (inside quotes, next to dots); MP_ENOMEM only. */
+enum mp_status msg_phrase_has_addr(struct mp_str raw, struct mp_arena *a, bool *has);
+
 #endif

@@ -274,3 +274,40 @@ msg_text_has_addr(struct mp_str s)
 	}
 	return false;
 }
+
+/* msg_phrase_has_addr - does raw phrase text, with every encoded word in it
+ * decoded leniently (also where RFC 2047 §5 forbids one, as many mail
+ * readers do), look like an address? */
+enum mp_status
+msg_phrase_has_addr(struct mp_str raw, struct mp_arena *a, bool *has)
+{
+	char *o = mp_arena_alloc(a, raw.len * 2 + 1);
+	size_t n = 0, i = 0;
+
+	*has = false;
+	if (o == NULL)
+		return MP_ENOMEM;
+	while (i < raw.len) {
+		const char *q1, *end;
+		struct mp_str word, dec;
+		bool decoded = false;
+
+		if (raw.ptr[i] == '=' && i + 1 < raw.len && raw.ptr[i + 1] == '?' &&
+		    (q1 = memchr(raw.ptr + i + 2, '?', raw.len - i - 2)) != NULL &&
+		    (size_t)(raw.ptr + raw.len - q1) > 3 &&
+		    (end = memmem(q1 + 3, (size_t)(raw.ptr + raw.len - q1 - 3), "?=", 2)) != NULL) {
+			word = mp_str_make(raw.ptr + i, (size_t)(end + 2 - (raw.ptr + i)));
+			if (msg_decode_word(word, a, &dec, &decoded) != MP_OK)
+				return MP_ENOMEM;
+			if (decoded && dec.len <= word.len * 2) {
+				memcpy(o + n, dec.ptr, dec.len);
+				n += dec.len;
+				i += word.len;
+				continue;
+			}
+		}
+		o[n++] = raw.ptr[i++];
+	}
+	*has = msg_text_has_addr(mp_str_make(o, n));
+	return MP_OK;
+}
