@@ -24,6 +24,9 @@ struct ld {
 	bool failed;
 };
 
+static bool fail(struct ld *l, const yaml_node_t *n, const char *field, const char *fmt, ...)
+    MP_PRINTF(4, 5);
+
 /* fail - record the first error as "FILE:LINE: FIELD: message" */
 static bool
 fail(struct ld *l, const yaml_node_t *n, const char *field, const char *fmt, ...)
