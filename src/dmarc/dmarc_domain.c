@@ -54,31 +54,45 @@ labels_ok(struct mp_str d)
 
 /* to_alabels - UTF-8 name to lower-case A-labels with libidn2 */
 static bool
-to_alabels(struct mp_arena *a, struct mp_str in, struct mp_str *out)
+to_alabels(struct mp_arena *a, struct mp_str in, struct mp_str *out, bool *enomem)
 {
 	char *src, *dst = NULL;
-	bool ok;
+	int rc;
 
 	if (mp_str_has_nul(in) || in.len > MP_LIMIT_DNS_NAME_TEXT)
 		return false;
-	if ((src = mp_arena_cstr(a, in)) == NULL)
+	if ((src = mp_arena_cstr(a, in)) == NULL) {
+		*enomem = true;
 		return false;
-	if (idn2_lookup_u8((const uint8_t *)src, (uint8_t **)&dst,
-	                   IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK)
+	}
+	rc = idn2_lookup_u8((const uint8_t *)src, (uint8_t **)&dst,
+	                    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc == IDN2_MALLOC)
+		*enomem = true;
+	if (rc != IDN2_OK)
 		return false;
 	*out = mp_arena_strdup(a, mp_str_c(dst));
-	ok = out->ptr != NULL;
 	idn2_free(dst);
-	return ok;
+	*enomem = out->ptr == NULL;
+	return out->ptr != NULL;
 }
 
 bool
 mp_dmarc_domain_norm(struct mp_arena *a, struct mp_str in, struct mp_str *out)
 {
-	bool ascii = true;
+	return mp_dmarc_norm(a, in, out, NULL);
+}
+
+bool
+mp_dmarc_norm(struct mp_arena *a, struct mp_str in, struct mp_str *out, bool *enomem)
+{
+	bool ascii = true, nomem = false;
 	struct mp_str d;
 	char *p;
 
+	if (enomem == NULL)
+		enomem = &nomem;
+	*enomem = false;
 	*out = MP_STR_NULL;
 	if (in.len > 0 && in.ptr[in.len - 1] == '.')
 		in.len--;
@@ -88,12 +102,14 @@ mp_dmarc_domain_norm(struct mp_arena *a, struct mp_str in, struct mp_str *out)
 		if ((unsigned char)in.ptr[i] >= 0x80)
 			ascii = false;
 	if (!ascii) {
-		if (!to_alabels(a, in, &d))
+		if (!to_alabels(a, in, &d, enomem))
 			return false;
 	} else {
 		d = mp_arena_strdup(a, in);
-		if (d.ptr == NULL)
+		if (d.ptr == NULL) {
+			*enomem = true;
 			return false;
+		}
 	}
 	if (!labels_ok(d))
 		return false;

@@ -715,10 +715,13 @@ mp_dmarc_eval_new(struct mp_arena *a, const struct mp_dmarc_opts *o, struct mp_s
 {
 	struct mp_dmarc_eval *ev = eval_alloc(a, o);
 	struct mp_why why;
+	bool enomem;
 
 	if (ev == NULL)
 		return NULL;
-	if (!mp_dmarc_domain_norm(a, domain, &ev->author)) {
+	if (!mp_dmarc_norm(a, domain, &ev->author, &enomem)) {
+		if (enomem)
+			return NULL;
 		mp_why_set(&why, MP_REASON_DMARC_BAD_DOMAIN);
 		ev->disc.applied.why = why;
 		ev->disc_done = true;
@@ -758,6 +761,8 @@ static void
 ident_set(struct mp_dmarc_eval *ev, struct ident *id, enum mp_dmarc_auth result,
           struct mp_str domain, struct mp_str selector)
 {
+	bool enomem;
+
 	memset(id, 0, sizeof *id);
 	id->pub.result = result;
 	id->pub.domain = mp_arena_strdup(ev->a, domain);
@@ -767,7 +772,11 @@ ident_set(struct mp_dmarc_eval *ev, struct ident *id, enum mp_dmarc_auth result,
 		ev->err = MP_ENOMEM;
 	/* a NUL byte or trailing garbage makes the name unusable, never
 	 * "bank.example" (RFC 9989 §4.4: names are compared whole) */
-	id->pub.usable = !mp_str_has_nul(domain) && mp_dmarc_domain_norm(ev->a, domain, &id->norm);
+	if (mp_str_has_nul(domain))
+		return;
+	id->pub.usable = mp_dmarc_norm(ev->a, domain, &id->norm, &enomem);
+	if (enomem)
+		ev->err = MP_ENOMEM;
 }
 
 enum mp_status

@@ -4,6 +4,8 @@
 
 #include <mailproof/dmarc.h>
 
+/* mp_dmarc_domain_norm telling ENOMEM (*enomem true) from unusable input. */
+bool mp_dmarc_norm(struct mp_arena *a, struct mp_str in, struct mp_str *out, bool *enomem);
 /* Number of labels in a normalized domain ("" has 0). */
 size_t mp_dmarc_nlabels(struct mp_str d);
 /* The last n labels of d (n <= labels). */
