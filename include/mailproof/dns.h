@@ -123,6 +123,12 @@ MP_API enum mp_status mp_dns_question_set(struct mp_dns_question *q, uint16_t ty
 /* Deep copy of src into arena; NULL on ENOMEM. */
 MP_API const struct mp_dns_answer *mp_dns_answer_dup(struct mp_arena *a,
                                                      const struct mp_dns_answer *src);
+/* Append rr's data in master-file presentation form (RFC 1035 §5.1) to out:
+ * "192.0.2.1", "10 mx.example.com.", "\"v=spf1\" \" -all\"", RFC 3597
+ * "\# 3 abcdef" for types without a text form. Names end with a dot, TXT
+ * bytes outside 0x20..0x7e are \DDD, so the text parses back as zone data.
+ * MP_ELIMIT/MP_ENOMEM from the buffer. */
+MP_API enum mp_status mp_dns_rr_format(const struct mp_dns_rr *rr, struct mp_buf *out);
 
 /* ---- names ---- */
 /* Presentation name to wire form (RFC 1035 §3.1); false when malformed

@@ -114,8 +114,15 @@ mp_cli_resolver(const struct mp_cli_dns_opts *o, struct mp_zone **zone)
 			mp_fatal(MP_EXIT_TEMP, "out of memory");
 		return r;
 	}
+	/* RFC 6761 names are answered inside libunbound unless unblocked; a
+	 * server named with --dns (a test server) gets to answer them */
+	static const char *const unblock[] = { "test.", "invalid." };
 	uo.servers = o->servers;
 	uo.nservers = o->nservers;
+	if (o->nservers > 0) {
+		uo.unblock_zones = unblock;
+		uo.nunblock = sizeof unblock / sizeof unblock[0];
+	}
 	uo.timeout_ms = o->timeout_ms;
 	uo.recursive = o->recursive;
 	uo.dnssec = o->dnssec;

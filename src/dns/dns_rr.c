@@ -5,6 +5,7 @@
  * libunbound driver (which gets packets), so both drivers answer alike.
  * Everything decoded lives in the caller's arena. Thread-safe.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include <mailproof/dns.h>
@@ -67,6 +68,30 @@ decode_txt(struct mp_arena *a, const uint8_t *p, size_t len, struct mp_dns_txt *
 	return MP_OK;
 }
 
+/* decode_soa - RFC 1035 §3.3.13; names may be compressed in a packet
+ * (RFC 3597 §4), so the raw rdata kept is rebuilt without compression */
+static enum mp_status
+decode_soa(struct mp_arena *a, const uint8_t *msg, size_t msglen, size_t off, size_t end,
+           struct mp_str *out, bool *bad)
+{
+	struct mp_dns_wname m, r;
+	uint8_t *p;
+
+	if (!mp_dns_wire_name_read(msg, msglen, &off, &m) || off > end ||
+	    !mp_dns_wire_name_read(msg, msglen, &off, &r) || off > end || end - off != 20) {
+		*bad = true;
+		return MP_OK;
+	}
+	if ((p = mp_arena_alloc(a, m.len + r.len + 20 + 1)) == NULL)
+		return MP_ENOMEM;
+	memcpy(p, m.b, m.len);
+	memcpy(p + m.len, r.b, r.len);
+	memcpy(p + m.len + r.len, msg + off, 20);
+	p[m.len + r.len + 20] = 0;
+	*out = mp_str_make((const char *)p, m.len + r.len + 20);
+	return MP_OK;
+}
+
 /* mp_dns_rr_decode - rdata of one record */
 enum mp_status
 mp_dns_rr_decode(struct mp_arena *a, uint16_t type, uint32_t ttl, const uint8_t *msg,
@@ -112,6 +137,8 @@ mp_dns_rr_decode(struct mp_arena *a, uint16_t type, uint32_t ttl, const uint8_t 
 		return st;
 	case MP_DNS_T_TXT:
 		return decode_txt(a, msg + off, rdlen, &rr->u.txt, bad);
+	case MP_DNS_T_SOA:
+		return decode_soa(a, msg, msglen, off, end, &rr->u.rdata, bad);
 	default:
 		rr->u.rdata = mp_arena_strdup(a, mp_str_make((const char *)msg + off, rdlen));
 		return rr->u.rdata.ptr ? MP_OK : MP_ENOMEM;
@@ -211,4 +238,126 @@ mp_dns_answer_simple(struct mp_arena *a, struct mp_str qname, uint16_t qtype,
 		return NULL;
 	d->canonical = d->qname;
 	return d;
+}
+
+/* fmt_name - a name with its trailing dot ("." stays ".") */
+static enum mp_status
+fmt_name(struct mp_str name, struct mp_buf *out)
+{
+	enum mp_status st = mp_buf_append_str(out, name);
+
+	if (st == MP_OK && !(name.len == 1 && name.ptr[0] == '.'))
+		st = mp_buf_append_byte(out, '.');
+	return st;
+}
+
+/* fmt_string - one quoted <character-string> */
+static enum mp_status
+fmt_string(struct mp_str s, struct mp_buf *out)
+{
+	enum mp_status st = mp_buf_append_byte(out, '"');
+
+	for (size_t i = 0; i < s.len && st == MP_OK; i++) {
+		unsigned char c = (unsigned char)s.ptr[i];
+		if (c == '"' || c == '\\')
+			st = mp_buf_printf(out, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			st = mp_buf_printf(out, "\\%03u", (unsigned)c);
+		else
+			st = mp_buf_append_byte(out, (char)c);
+	}
+	return st == MP_OK ? mp_buf_append_byte(out, '"') : st;
+}
+
+/* fmt_hex - bytes as lower-case hex */
+static enum mp_status
+fmt_hex(const uint8_t *p, size_t len, struct mp_buf *out)
+{
+	enum mp_status st = MP_OK;
+
+	for (size_t i = 0; i < len && st == MP_OK; i++)
+		st = mp_buf_printf(out, "%02x", p[i]);
+	return st;
+}
+
+/* fmt_soa - mname rname serial refresh retry expire minimum */
+static enum mp_status
+fmt_soa(struct mp_str rd, struct mp_buf *out)
+{
+	const uint8_t *p = (const uint8_t *)rd.ptr;
+	struct mp_dns_wname w;
+	struct mp_buf name;
+	size_t off = 0;
+	enum mp_status st = MP_OK;
+
+	mp_buf_init(&name, MP_LIMIT_DNS_NAME_TEXT);
+	for (int i = 0; i < 2 && st == MP_OK; i++) {
+		mp_buf_reset(&name);
+		if (!mp_dns_wire_name_read(p, rd.len, &off, &w) ||
+		    mp_dns_name_from_wire(w.b, w.len, &name) != MP_OK)
+			st = MP_EINVAL;
+		else
+			st = fmt_name(mp_buf_str(&name), out);
+		if (st == MP_OK)
+			st = mp_buf_append_byte(out, ' ');
+	}
+	mp_buf_fini(&name);
+	if (st != MP_OK || rd.len - off != 20)
+		return st == MP_OK ? MP_EINVAL : st;
+	for (int i = 0; i < 5 && st == MP_OK; i++, off += 4)
+		st = mp_buf_printf(out, i ? " %u" : "%u",
+		                   (unsigned)((uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 |
+		                              (uint32_t)p[off + 2] << 8 | p[off + 3]));
+	return st;
+}
+
+/* mp_dns_rr_format - master-file presentation of one record's data */
+enum mp_status
+mp_dns_rr_format(const struct mp_dns_rr *rr, struct mp_buf *out)
+{
+	char addr[INET6_ADDRSTRLEN];
+	enum mp_status st = MP_OK;
+	size_t mark = out->len;
+	const uint8_t *raw;
+
+	switch (rr->type) {
+	case MP_DNS_T_A:
+	case MP_DNS_T_AAAA:
+		if (inet_ntop(rr->type == MP_DNS_T_A ? AF_INET : AF_INET6, rr->u.aaaa, addr,
+		              sizeof addr) == NULL)
+			return MP_EINVAL;
+		return mp_buf_append_c(out, addr);
+	case MP_DNS_T_NS:
+	case MP_DNS_T_CNAME:
+	case MP_DNS_T_PTR:
+		return fmt_name(rr->u.name, out);
+	case MP_DNS_T_MX:
+		st = mp_buf_printf(out, "%u ", rr->u.mx.pref);
+		return st == MP_OK ? fmt_name(rr->u.mx.host, out) : st;
+	case MP_DNS_T_TXT:
+		for (size_t i = 0; i < rr->u.txt.nstrings && st == MP_OK; i++) {
+			if (i > 0)
+				st = mp_buf_append_byte(out, ' ');
+			if (st == MP_OK)
+				st = fmt_string(rr->u.txt.strings[i], out);
+		}
+		return st;
+	case MP_DNS_T_SOA:
+		if ((st = fmt_soa(rr->u.rdata, out)) != MP_EINVAL)
+			return st;
+		out->len = mark;        /* undecodable: the generic form */
+		break;
+	case MP_DNS_T_TLSA:
+		raw = (const uint8_t *)rr->u.rdata.ptr;
+		if (rr->u.rdata.len < 4)
+			break;
+		st = mp_buf_printf(out, "%u %u %u ", raw[0], raw[1], raw[2]);
+		return st == MP_OK ? fmt_hex(raw + 3, rr->u.rdata.len - 3, out) : st;
+	}
+	if (out->ptr)
+		out->ptr[out->len] = '\0';
+	st = mp_buf_printf(out, "\\# %zu", rr->u.rdata.len);
+	if (st == MP_OK && rr->u.rdata.len > 0)
+		st = mp_buf_append_byte(out, ' ');
+	return st == MP_OK ? fmt_hex((const uint8_t *)rr->u.rdata.ptr, rr->u.rdata.len, out) : st;
 }
