@@ -19,16 +19,29 @@ is_atext(unsigned char c)
 	return mp_is_alnum(c) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
 }
 
+/* put_pvalue - as put_value, but local@domain stays bare (RFC 8601 pvalue) */
+static void put_pvalue(struct mp_buf *b, struct mp_str v, bool allow_at);
+
 /* put_value - dot-atom when possible, else a quoted-string of printable bytes */
 static void
 put_value(struct mp_buf *b, struct mp_str v)
 {
+	put_pvalue(b, v, false);
+}
+
+static void
+put_pvalue(struct mp_buf *b, struct mp_str v, bool allow_at)
+{
 	bool atom = v.len > 0 && v.ptr[0] != '.' && v.ptr[v.len - 1] != '.';
+	size_t nat = 0;
 
 	if (v.len > HDR_VALUE_MAX)
 		v.len = HDR_VALUE_MAX;
-	for (size_t i = 0; i < v.len && atom; i++)
-		atom = is_atext((unsigned char)v.ptr[i]);
+	for (size_t i = 0; i < v.len && atom; i++) {
+		nat += v.ptr[i] == '@';
+		atom = is_atext((unsigned char)v.ptr[i]) || (allow_at && v.ptr[i] == '@' &&
+		    nat == 1 && i + 1 < v.len);
+	}
 	if (atom) {
 		mp_buf_append_str(b, v);
 		return;
@@ -57,6 +70,14 @@ put_comment_text(struct mp_buf *b, struct mp_str v)
 		if (c >= 0x20 && c < 0x7f && c != '(' && c != ')' && c != '\\')
 			mp_buf_append_byte(b, (char)c);
 	}
+}
+
+/* null_path - "", "<>" (with spaces around) */
+static bool
+null_path(struct mp_str from)
+{
+	from = mp_str_trim(from);
+	return from.len == 0 || mp_str_eq_c(from, "<>");
 }
 
 /* mp_spf_received_spf - RFC 7208 §9.1 field, one line */
@@ -103,8 +124,7 @@ mp_spf_received_spf(const struct mp_spf_request *req, const struct mp_spf_outcom
 	mp_buf_append_c(out, ") receiver=");
 	put_value(out, recv);
 	mp_buf_printf(out, "; client-ip=%s; envelope-from=", ip);
-	put_value(out, req->mail_from.len && !mp_str_eq_c(req->mail_from, "<>") ?
-	    req->mail_from : MP_STR_LIT(""));
+	put_value(out, null_path(req->mail_from) ? MP_STR_LIT("") : o->sender);
 	mp_buf_append_c(out, "; helo=");
 	put_value(out, req->helo);
 	mp_buf_printf(out, "; identity=%s;", o->identity == MP_SPF_ID_HELO ? "helo" : "mailfrom");
@@ -138,7 +158,7 @@ mp_spf_authres(const struct mp_spf_outcome *o, struct mp_buf *out)
 		put_value(out, o->domain);
 	} else {
 		mp_buf_append_c(out, " smtp.mailfrom=");
-		put_value(out, o->sender);
+		put_pvalue(out, o->sender, true);
 	}
 	return mp_buf_append_c(out, "");
 }
