@@ -1,13 +1,468 @@
-/* cli_spf.c - `mailproof spf` (not yet implemented; see the issue tracker). */
+/* cli_spf.c - `mailproof spf`: evaluate SPF for one SMTP transaction
+ * (RFC 7208 check_host for MAIL FROM, and HELO when given), evaluate a batch
+ * of transactions with many in flight, or lint a domain's SPF.
+ * Exit: 0 pass (lint: no errors), 1 any other definitive result (fail,
+ * softfail, neutral, none, permerror; lint: errors), 3 temperror, 2 usage. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include <mailproof/dns.h>
+#include <mailproof/log.h>
+#include <mailproof/spf.h>
+#include <mailproof/str.h>
 
 #include "cli.h"
 
+enum {
+	OPT_IP = MP_OPT_FIRST_FREE, OPT_MAIL_FROM, OPT_HELO, OPT_JSON, OPT_RECEIVER,
+	OPT_LINT, OPT_BATCH, OPT_INFLIGHT, OPT_HELP,
+};
+
+static const char usage_text[] =
+	"usage: mailproof spf --ip IP --mail-from ADDR [--helo HOST] [--json] [DNS options]\n"
+	"       mailproof spf --lint DOMAIN [--json] [DNS options]\n"
+	"       mailproof spf --batch FILE [--inflight N] [--json] [DNS options]\n"
+	"Evaluate SPF (RFC 7208) for a client IP and MAIL FROM ('' or '<>' is the\n"
+	"null reverse-path: postmaster@HELO is checked), or lint a domain's SPF.\n"
+	"Batch FILE: one transaction per line, 'IP MAIL_FROM [HELO]' separated by\n"
+	"tabs or spaces ('<>' for a null MAIL FROM); one output line per input.\n"
+	"Exit: 0 pass, 1 fail/softfail/neutral/none/permerror, 3 temperror, 2 usage.\n\n"
+	"  --ip IP             SMTP client address (IPv4, IPv6, IPv4-mapped IPv6)\n"
+	"  --mail-from ADDR    MAIL FROM reverse-path\n"
+	"  --helo HOST         HELO/EHLO name (also checked as its own identity)\n"
+	"  --receiver NAME     this host's name for %{r} and Received-SPF\n"
+	"  --json              one JSON object (JSON Lines with --batch)\n"
+	"  --lint DOMAIN       report problems in DOMAIN's SPF (see docs/spf.md)\n"
+	"  --batch FILE        evaluate many transactions ('-' = stdin)\n"
+	"  --inflight N        batch: evaluations in progress at once (default 256)\n"
+	MP_CLI_DNS_USAGE;
+
+struct spf_opts {
+	const char *ip, *mail_from, *helo, *receiver, *lint, *batch;
+	bool json;
+	size_t inflight;
+	struct mp_cli_dns_opts dns;
+};
+
+/* jstr - JSON string of a view; invalid UTF-8 is shown quoted */
+static json_t *
+jstr(struct mp_str s)
+{
+	char q[MP_LOG_QUOTE_MAX];
+	json_t *j = json_stringn(s.ptr ? s.ptr : "", s.len);
+
+	return j ? j : json_string(mp_log_quote(s, q));
+}
+
+/* exit_of - exit status for a result */
+static int
+exit_of(enum mp_spf_result r)
+{
+	if (r == MP_SPF_PASS)
+		return MP_EXIT_GOOD;
+	if (r == MP_SPF_TEMPERROR)
+		return MP_EXIT_TEMP;
+	return MP_EXIT_BAD;
+}
+
+/* evaluate - one check_host() on the resolver; *ev must be freed */
+static const struct mp_spf_outcome *
+evaluate(struct mp_resolver *r, const struct mp_spf_request *req, struct mp_spf_eval **ev)
+{
+	struct mp_dns_client c;
+	enum mp_status st;
+
+	if ((st = mp_spf_eval_new(req, ev)) != MP_OK)
+		mp_fatal(MP_EXIT_TEMP, "spf: %s", mp_status_name(st));
+	mp_spf_eval_client(*ev, &c);
+	mp_dns_drive(r, &c);
+	return mp_spf_eval_outcome(*ev);
+}
+
+/* outcome_json - the fields of one outcome */
+static json_t *
+outcome_json(const struct mp_spf_request *req, const struct mp_spf_outcome *o)
+{
+	json_t *j = json_object();
+	struct mp_buf b;
+
+	json_object_set_new(j, "result", json_string(mp_spf_result_name(o->result)));
+	json_object_set_new(j, "identity", json_string(o->identity == MP_SPF_ID_HELO ?
+	    "helo" : "mailfrom"));
+	json_object_set_new(j, "sender", jstr(o->sender));
+	json_object_set_new(j, "domain", jstr(o->domain));
+	json_object_set_new(j, "mechanism", o->mechanism.len ? jstr(o->mechanism) : json_null());
+	json_object_set_new(j, "reason", json_string(mp_reason_token(o->why.reason)));
+	json_object_set_new(j, "reason_text", json_string(o->why.text));
+	json_object_set_new(j, "explanation", o->explanation.len ? jstr(o->explanation) :
+	    json_null());
+	json_object_set_new(j, "dns_lookups", json_integer(o->dns_terms));
+	json_object_set_new(j, "void_lookups", json_integer(o->void_lookups));
+	mp_buf_init(&b, 8192);
+	if (mp_spf_received_spf(req, o, &b) == MP_OK)
+		json_object_set_new(j, "received_spf", jstr(mp_buf_str(&b)));
+	mp_buf_reset(&b);
+	if (mp_spf_authres(o, &b) == MP_OK)
+		json_object_set_new(j, "authentication_results", jstr(mp_buf_str(&b)));
+	mp_buf_fini(&b);
+	return j;
+}
+
+/* print_text - human report of one outcome */
+static void
+print_text(const struct mp_spf_request *req, const struct mp_spf_outcome *o, const char *label)
+{
+	struct mp_buf b;
+	char q[MP_LOG_QUOTE_MAX];
+
+	printf("%sresult: %s\n", label, mp_spf_result_name(o->result));
+	printf("%sidentity: %s (%s)\n", label, o->identity == MP_SPF_ID_HELO ? "helo" : "mailfrom",
+	    mp_log_quote(o->sender, q));
+	if (o->mechanism.len)
+		printf("%smechanism: %s\n", label, mp_log_quote(o->mechanism, q));
+	if (o->why.reason != MP_REASON_NONE)
+		printf("%sreason: %s (%s)\n", label, o->why.text, mp_reason_token(o->why.reason));
+	if (o->explanation.len)
+		printf("%sexplanation: %s\n", label, mp_log_quote(o->explanation, q));
+	printf("%sdns lookups: %u of %u, void lookups: %u of %u\n", label, o->dns_terms,
+	    (unsigned)MP_LIMIT_SPF_DNS_TERMS, o->void_lookups, (unsigned)MP_LIMIT_SPF_VOID_LOOKUPS);
+	mp_buf_init(&b, 8192);
+	if (mp_spf_received_spf(req, o, &b) == MP_OK)
+		printf("%s%s\n", label, b.ptr);
+	mp_buf_fini(&b);
+}
+
+/* fill_request - request from options */
+static void
+fill_request(struct mp_spf_request *req, const char *ip, const char *from, const char *helo,
+             const char *receiver)
+{
+	memset(req, 0, sizeof *req);
+	if (!mp_spf_ip_parse(mp_str_c(ip), &req->ip))
+		exit(mp_cli_usage_error("spf", "--ip wants an IPv4 or IPv6 address, not '%s'", ip));
+	req->mail_from = mp_str_c(from);
+	req->helo = mp_str_c(helo ? helo : "");
+	req->receiver = mp_str_c(receiver ? receiver : "");
+	req->now = (uint64_t)time(NULL);
+	req->identity = MP_SPF_ID_MAILFROM;
+}
+
+/* run_one - --ip/--mail-from[/--helo] */
+static int
+run_one(const struct spf_opts *o, struct mp_resolver *r)
+{
+	struct mp_spf_request req, hreq;
+	struct mp_spf_eval *ev, *hev = NULL;
+	const struct mp_spf_outcome *out, *hout = NULL;
+	int rc;
+
+	fill_request(&req, o->ip, o->mail_from, o->helo, o->receiver);
+	out = evaluate(r, &req, &ev);
+	if (o->helo != NULL) {
+		hreq = req;
+		hreq.identity = MP_SPF_ID_HELO;
+		hout = evaluate(r, &hreq, &hev);
+	}
+	if (o->json) {
+		json_t *j = outcome_json(&req, out);
+
+		if (hout)
+			json_object_set_new(j, "helo", outcome_json(&hreq, hout));
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+		printf("\n");
+		json_decref(j);
+	} else {
+		print_text(&req, out, "");
+		if (hout) {
+			printf("\n");
+			print_text(&hreq, hout, "helo ");
+		}
+	}
+	rc = exit_of(out->result);
+	mp_spf_eval_free(ev);
+	mp_spf_eval_free(hev);
+	return rc;
+}
+
+/* ---- batch ---- */
+
+struct batch_item {
+	char *buf;                      /* the line; fields point into it */
+	char *ip, *from, *helo;
+	size_t line;
+};
+
+struct batch {
+	struct batch_item *items;
+	size_t n, next, done;
+	struct mp_spf_eval **evs;       /* one per in-flight slot, reused */
+	struct mp_spf_request *reqs;
+	size_t *item_of;                /* slot -> item while running */
+	size_t nslots, nfree;
+	size_t *free_slots;
+	bool json;
+	unsigned counts[MP_SPF_PERMERROR + 1];
+	const char *receiver;
+	uint64_t now;
+};
+
+/* split_fields - IP FROM [HELO] separated by tabs/spaces */
+static bool
+split_fields(char *line, struct batch_item *it)
+{
+	char *f[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+	char *p = line;
+
+	while (*p && n < 3) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		f[n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	if (n < 2)
+		return false;
+	it->ip = f[0];
+	it->from = f[1];
+	it->helo = f[2] ? f[2] : (char *)"";
+	return true;
+}
+
+/* load_batch - read the whole file into items */
+static void
+load_batch(const char *path, struct batch *b)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, ncap = 0, lineno = 0;
+	ssize_t len;
+
+	if (f == NULL)
+		mp_fatal(MP_EXIT_USAGE, "spf: cannot open %s", path);
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (b->n == ncap) {
+			ncap = ncap ? ncap * 2 : 1024;
+			if ((b->items = realloc(b->items, ncap * sizeof *b->items)) == NULL)
+				mp_fatal(MP_EXIT_TEMP, "out of memory");
+		}
+		if (!split_fields(line, &b->items[b->n]))
+			mp_fatal(MP_EXIT_USAGE, "spf: %s:%zu: want 'IP MAIL_FROM [HELO]'", path, lineno);
+		b->items[b->n].line = lineno;
+		b->items[b->n].buf = line;
+		/* the fields point into line: keep it, take a new buffer */
+		line = NULL;
+		cap = 0;
+		b->n++;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+}
+
+/* batch_next - hand out the next evaluation */
+static bool
+batch_next(void *arg, struct mp_dns_client *out)
+{
+	struct batch *b = arg;
+	struct batch_item *it;
+	struct mp_spf_request *req;
+	size_t slot;
+
+	while (b->next < b->n) {
+		it = &b->items[b->next];
+		slot = b->free_slots[--b->nfree];
+		req = &b->reqs[slot];
+		memset(req, 0, sizeof *req);
+		if (!mp_spf_ip_parse(mp_str_c(it->ip), &req->ip)) {
+			mp_log(MP_LOG_WARN, "spf: line %zu: bad IP '%s'", it->line, it->ip);
+			b->free_slots[b->nfree++] = slot;
+			b->next++;
+			continue;
+		}
+		req->mail_from = mp_str_c(strcmp(it->from, "<>") == 0 ? "" : it->from);
+		req->helo = mp_str_c(it->helo);
+		req->receiver = mp_str_c(b->receiver ? b->receiver : "");
+		req->now = b->now;
+		if ((b->evs[slot] == NULL ? mp_spf_eval_new(req, &b->evs[slot]) :
+		    mp_spf_eval_reset(b->evs[slot], req)) != MP_OK)
+			mp_fatal(MP_EXIT_TEMP, "out of memory");
+		b->item_of[slot] = b->next;
+		mp_spf_eval_client(b->evs[slot], out);
+		b->next++;
+		return true;
+	}
+	return false;
+}
+
+/* batch_finished - print one result and free its slot */
+static void
+batch_finished(void *arg, const struct mp_dns_client *c, enum mp_status st)
+{
+	struct batch *b = arg;
+	struct mp_spf_eval *ev = c->core;
+	const struct mp_spf_outcome *o = mp_spf_eval_outcome(ev);
+	size_t slot = 0, item;
+	char q[MP_LOG_QUOTE_MAX];
+
+	(void)st;
+	while (slot < b->nslots && b->evs[slot] != ev)
+		slot++;
+	item = b->item_of[slot];
+	b->counts[o->result]++;
+	if (b->json) {
+		json_t *j = outcome_json(&b->reqs[slot], o);
+
+		json_object_set_new(j, "line", json_integer((json_int_t)b->items[item].line));
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+		printf("\n");
+		json_decref(j);
+	} else {
+		printf("%zu\t%s\t%s\n", b->items[item].line, mp_spf_result_name(o->result),
+		    o->mechanism.len ? mp_log_quote(o->mechanism, q) : "-");
+	}
+	b->free_slots[b->nfree++] = slot;
+	b->done++;
+}
+
+/* run_batch - many evaluations at once on one resolver */
+static int
+run_batch(const struct spf_opts *o, struct mp_resolver *r)
+{
+	struct batch b = { 0 };
+	struct mp_dns_multi m = { 0 };
+	enum mp_status st;
+
+	load_batch(o->batch, &b);
+	b.json = o->json;
+	b.receiver = o->receiver;
+	b.now = (uint64_t)time(NULL);
+	b.nslots = o->inflight ? o->inflight : 256;
+	b.evs = calloc(b.nslots, sizeof *b.evs);
+	b.reqs = calloc(b.nslots, sizeof *b.reqs);
+	b.free_slots = calloc(b.nslots, sizeof *b.free_slots);
+	b.item_of = calloc(b.nslots, sizeof *b.item_of);
+	if (!b.evs || !b.reqs || !b.free_slots || !b.item_of)
+		mp_fatal(MP_EXIT_TEMP, "out of memory");
+	for (size_t i = 0; i < b.nslots; i++)
+		b.free_slots[b.nfree++] = b.nslots - 1 - i;
+	m.resolver = r;
+	m.max_clients = b.nslots;
+	m.next = batch_next;
+	m.finished = batch_finished;
+	m.arg = &b;
+	st = mp_dns_drive_many(&m);
+	if (st != MP_OK)
+		mp_log(MP_LOG_WARN, "spf: batch: %s", mp_status_name(st));
+	fflush(stdout);
+	fprintf(stderr, "spf: %zu evaluations:", b.done);
+	for (int k = 0; k <= MP_SPF_PERMERROR; k++)
+		if (b.counts[k])
+			fprintf(stderr, " %s %u", mp_spf_result_name((enum mp_spf_result)k), b.counts[k]);
+	fprintf(stderr, "\n");
+	for (size_t i = 0; i < b.nslots; i++)
+		mp_spf_eval_free(b.evs[i]);
+	for (size_t i = 0; i < b.n; i++)
+		free(b.items[i].buf);
+	free(b.items);
+	free(b.evs);
+	free(b.reqs);
+	free(b.free_slots);
+	free(b.item_of);
+	return st == MP_OK ? MP_EXIT_GOOD : MP_EXIT_TEMP;
+}
+
+/* run_lint - --lint DOMAIN */
+static int
+run_lint(const char *domain, bool json, struct mp_resolver *r)
+{
+	(void)domain;
+	(void)json;
+	(void)r;
+	fprintf(stderr, "mailproof spf: --lint is not implemented yet\n");
+	return MP_EXIT_USAGE;
+}
+
+/* mp_cli_spf - parse options and delegate */
 int
 mp_cli_spf(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "mailproof spf: not implemented yet\n");
-	return MP_EXIT_USAGE;
+	static const struct option longopts[] = {
+		{ "ip", required_argument, NULL, OPT_IP },
+		{ "mail-from", required_argument, NULL, OPT_MAIL_FROM },
+		{ "helo", required_argument, NULL, OPT_HELO },
+		{ "receiver", required_argument, NULL, OPT_RECEIVER },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "lint", required_argument, NULL, OPT_LINT },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "inflight", required_argument, NULL, OPT_INFLIGHT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		MP_CLI_DNS_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct spf_opts o = { 0 };
+	struct mp_resolver *r;
+	struct mp_zone *zone;
+	uint64_t v;
+	int opt, rc;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_IP: o.ip = optarg; break;
+		case OPT_MAIL_FROM: o.mail_from = optarg; break;
+		case OPT_HELO: o.helo = optarg; break;
+		case OPT_RECEIVER: o.receiver = optarg; break;
+		case OPT_JSON: o.json = true; break;
+		case OPT_LINT: o.lint = optarg; break;
+		case OPT_BATCH: o.batch = optarg; break;
+		case OPT_INFLIGHT:
+			if (!mp_parse_u64(mp_str_c(optarg), 65536, &v) || v == 0)
+				return mp_cli_usage_error("spf", "--inflight wants 1-65536");
+			o.inflight = (size_t)v;
+			break;
+		case OPT_HELP:
+		case 'h':
+			fputs(usage_text, stdout);
+			return MP_EXIT_GOOD;
+		default:
+			if (mp_cli_dns_opt(&o.dns, opt, optarg))
+				break;
+			fputs(usage_text, stderr);
+			return MP_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return mp_cli_usage_error("spf", "unexpected argument '%s'", argv[optind]);
+	if (!o.lint && !o.batch && (o.ip == NULL || o.mail_from == NULL))
+		return mp_cli_usage_error("spf", "--ip and --mail-from are required (see --help)");
+	if (o.mail_from && strcmp(o.mail_from, "<>") == 0)
+		o.mail_from = "";
+	if (o.mail_from && o.mail_from[0] == '\0' && o.helo == NULL)
+		return mp_cli_usage_error("spf", "a null MAIL FROM needs --helo (postmaster@HELO is checked)");
+	r = mp_cli_resolver(&o.dns, &zone);
+	if (o.lint)
+		rc = run_lint(o.lint, o.json, r);
+	else if (o.batch)
+		rc = run_batch(&o, r);
+	else
+		rc = run_one(&o, r);
+	mp_resolver_free(r);
+	mp_zone_free(zone);
+	return rc;
 }

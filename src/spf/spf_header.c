@@ -80,6 +80,16 @@ null_path(struct mp_str from)
 	return from.len == 0 || mp_str_eq_c(from, "<>");
 }
 
+/* bare_path - "<a@b>" -> "a@b" */
+static struct mp_str
+bare_path(struct mp_str from)
+{
+	from = mp_str_trim(from);
+	if (from.len >= 2 && from.ptr[0] == '<' && from.ptr[from.len - 1] == '>')
+		from = mp_str_make(from.ptr + 1, from.len - 2);
+	return from;
+}
+
 /* mp_spf_received_spf - RFC 7208 §9.1 field, one line */
 enum mp_status
 mp_spf_received_spf(const struct mp_spf_request *req, const struct mp_spf_outcome *o,
@@ -124,7 +134,7 @@ mp_spf_received_spf(const struct mp_spf_request *req, const struct mp_spf_outcom
 	mp_buf_append_c(out, ") receiver=");
 	put_value(out, recv);
 	mp_buf_printf(out, "; client-ip=%s; envelope-from=", ip);
-	put_value(out, null_path(req->mail_from) ? MP_STR_LIT("") : o->sender);
+	put_value(out, null_path(req->mail_from) ? MP_STR_LIT("") : bare_path(req->mail_from));
 	mp_buf_append_c(out, "; helo=");
 	put_value(out, req->helo);
 	mp_buf_printf(out, "; identity=%s;", o->identity == MP_SPF_ID_HELO ? "helo" : "mailfrom");
