@@ -237,6 +237,12 @@ MP_API unsigned mp_signer_bits(const struct mp_signer *s);
  * to sig. The only operation on the private key. */
 MP_API enum mp_status mp_signer_sign(struct mp_signer *s, enum mp_dkim_alg alg,
                                      struct mp_str digest, struct mp_buf *sig);
+/* A new key: RSA of bits (1024..8192) or Ed25519 (bits ignored). NULL with why. */
+MP_API struct mp_signer *mp_signer_generate(enum mp_dkim_alg alg, unsigned bits,
+                                            struct mp_why *why);
+/* The private key as PKCS#8 PEM appended to out (caller writes it out and
+ * clears the buffer). */
+MP_API enum mp_status mp_signer_private_pem(const struct mp_signer *s, struct mp_buf *out);
 /* The public key as a DKIM p= value (base64), appended to out. */
 MP_API enum mp_status mp_signer_public_b64(const struct mp_signer *s, struct mp_buf *out);
 

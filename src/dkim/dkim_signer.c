@@ -226,3 +226,49 @@ mp_signer_public_b64(const struct mp_signer *s, struct mp_buf *out)
 	OPENSSL_free(der);
 	return st;
 }
+
+/* mp_signer_generate - a fresh key pair */
+struct mp_signer *
+mp_signer_generate(enum mp_dkim_alg alg, unsigned bits, struct mp_why *why)
+{
+	EVP_PKEY *pk = NULL;
+
+	mp_why_clear(why);
+	if (alg == MP_DKIM_ED25519_SHA256) {
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	} else if (alg == MP_DKIM_RSA_SHA256) {
+		if (bits < MP_LIMIT_DKIM_RSA_MIN || bits > MP_LIMIT_DKIM_RSA_MAX) {
+			mp_why_setf(why, MP_REASON_DKIM_KEY_FILE, "RSA keys are %u to %u bits",
+			            (unsigned)MP_LIMIT_DKIM_RSA_MIN, (unsigned)MP_LIMIT_DKIM_RSA_MAX);
+			return NULL;
+		}
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	}
+	if (pk == NULL) {
+		mp_why_setf(why, MP_REASON_DKIM_SIGN_FAILED, "key generation failed");
+		return NULL;
+	}
+	return signer_wrap(pk, why);
+}
+
+/* mp_signer_private_pem - PKCS#8 PEM of the private key */
+enum mp_status
+mp_signer_private_pem(const struct mp_signer *s, struct mp_buf *out)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long n;
+	enum mp_status st = MP_EINVAL;
+
+	if (b == NULL)
+		return MP_ENOMEM;
+	if (PEM_write_bio_PrivateKey(b, s->pk, NULL, NULL, 0, NULL, NULL) == 1) {
+		n = BIO_get_mem_data(b, &p);
+		if (n > 0)
+			st = mp_buf_append(out, p, (size_t)n);
+		if (n > 0)
+			OPENSSL_cleanse(p, (size_t)n);
+	}
+	BIO_free(b);
+	return st;
+}
