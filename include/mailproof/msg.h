@@ -62,6 +62,9 @@ MP_API const struct mp_why *mp_msg_defect(const struct mp_msg *m);
 
 /* Unfold a value (remove CRLF/LF before WSP), into arena. */
 MP_API struct mp_str mp_hdr_unfold(struct mp_arena *a, struct mp_str value);
+/* Is s well-formed UTF-8 (RFC 3629: no overlongs, no surrogates)?
+ * Shared by the header-text parsers (RFC 6532). */
+MP_API bool mp_msg_utf8_valid(struct mp_str s);
 
 /* ---- addresses (RFC 5322 §3.4, RFC 6532, RFC 2047 in display names) ---- */
 struct mp_addr {

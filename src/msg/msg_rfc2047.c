@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <mailproof/msg.h>
 #include <mailproof/str.h>
 
 #include "msg_internal.h"
@@ -310,4 +311,11 @@ msg_phrase_has_addr(struct mp_str raw, struct mp_arena *a, bool *has)
 	}
 	*has = msg_text_has_addr(mp_str_make(o, n));
 	return MP_OK;
+}
+
+/* mp_msg_utf8_valid - public face of msg_utf8_valid */
+bool
+mp_msg_utf8_valid(struct mp_str s)
+{
+	return msg_utf8_valid(s);
 }
