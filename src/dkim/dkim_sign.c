@@ -227,18 +227,19 @@ h_list(const struct mp_dkim_sign *s, const struct mp_dkim_sign_opts *o, struct m
 	return n;
 }
 
-/* add_tag - append "tag; " folding before it when the line grows long */
+/* add_tag - append text after a space, or glued to the previous piece
+ * (h= names), folding first when the line would grow past FOLD_AT */
 static enum mp_status
-add_tag(struct mp_buf *f, size_t *col, const char *sep, struct mp_str text)
+add_tag(struct mp_buf *f, size_t *col, const char *sep, struct mp_str text, bool glue)
 {
 	enum mp_status st = MP_OK;
 
-	if (*col + text.len + 2 > FOLD_AT && *col > 1) {
+	if (*col + text.len + 1 > FOLD_AT) {
 		st = mp_buf_append_c(f, sep);
 		if (st == MP_OK)
 			st = mp_buf_append_byte(f, '\t');
 		*col = 8;
-	} else if (*col > 16) {
+	} else if (!glue) {
 		st = mp_buf_append_byte(f, ' ');
 		(*col)++;
 	}
@@ -260,11 +261,13 @@ field_text(struct mp_dkim_sign *s, const struct mp_dkim_sign_opts *o, struct mp_
 	enum mp_status st;
 	enum mp_dkim_alg alg = o->alg ? o->alg : mp_signer_alg(o->signer);
 
+	bool glue = false;
+
 	mp_buf_init(&tmp, 600);
 	st = mp_buf_append_c(f, "DKIM-Signature: v=1;");
 	col = f->len;
 #define TAG(...) (mp_buf_reset(&tmp), mp_buf_printf(&tmp, __VA_ARGS__) != MP_OK \
-	? MP_ELIMIT : add_tag(f, &col, s->linesep, mp_buf_str(&tmp)))
+	? MP_ELIMIT : add_tag(f, &col, s->linesep, mp_buf_str(&tmp), glue))
 	if (st == MP_OK)
 		st = TAG("a=%s;", mp_dkim_alg_name(alg));
 	if (st == MP_OK)
@@ -279,7 +282,7 @@ field_text(struct mp_dkim_sign *s, const struct mp_dkim_sign_opts *o, struct mp_
 		st = TAG("t=%lld;", (long long)t);
 	if (st == MP_OK && o->expire > 0)
 		st = TAG("x=%lld;", (long long)(t + (int64_t)o->expire));
-	for (size_t k = 0; k < nn && st == MP_OK; k++)
+	for (size_t k = 0; k < nn && st == MP_OK; k++, glue = true)
 		st = TAG("%s%.*s%s", k ? "" : "h=", (int)names[k].len, names[k].ptr,
 		         k + 1 < nn ? ":" : ";");
 #undef TAG
@@ -292,7 +295,7 @@ field_text(struct mp_dkim_sign *s, const struct mp_dkim_sign_opts *o, struct mp_
 	if (st == MP_OK)
 		st = mp_buf_append_byte(&b64, ';');
 	if (st == MP_OK)
-		st = add_tag(f, &col, s->linesep, mp_buf_str(&b64));
+		st = add_tag(f, &col, s->linesep, mp_buf_str(&b64), false);
 	mp_buf_fini(&b64);
 	if (st == MP_OK)    /* b= on its own line; its value and folds are deleted when hashing */
 		st = mp_buf_append_c(f, s->linesep);
