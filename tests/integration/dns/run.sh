@@ -1,0 +1,35 @@
+#!/bin/bash
+# run.sh - integration: the libunbound driver against a real NSD must
+# answer exactly like the zone driver on the same zone file; then the
+# timeout path against a port nobody answers on.
+# usage: run.sh MAILPROOF
+set -euo pipefail
+mailproof=$1
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../lib/nsd.sh"
+trap nsd_stop EXIT
+
+nsd_start "$here/integ.zone"
+/usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$NSD_PORT"
+
+# a server that never answers: timeout (indeterminate, exit 3) in about 1 s
+dead=$(free_port)
+start=$(date +%s%N)
+set +e
+out=$("$mailproof" dns TXT integ.test --dns "127.0.0.1@$dead" --timeout 1 --json)
+rc=$?
+set -e
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "dead server: rc=$rc ${ms}ms $out"
+[ "$rc" = 3 ] || { echo "FAIL: want exit 3 for an unanswered question"; exit 1; }
+echo "$out" | grep -q '"state":"indeterminate"' || { echo "FAIL: want indeterminate"; exit 1; }
+[ "$ms" -lt 5000 ] || { echo "FAIL: timeout took ${ms} ms"; exit 1; }
+
+# a name outside every zone NSD serves: REFUSED upstream, never "absent"
+set +e
+out=$("$mailproof" dns TXT outside.invalid --dns "127.0.0.1@$NSD_PORT" --timeout 5 --json)
+rc=$?
+set -e
+echo "outside: rc=$rc $out"
+[ "$rc" = 3 ] || { echo "FAIL: want exit 3 for a refused question"; exit 1; }
+echo "integration/dns: ok"
