@@ -1,0 +1,160 @@
+/* check_dkim.c - DKIM part of a domain check: which probed selectors have
+ * a key record, and what each key is: type, size (< 1024 bits broken by
+ * RFC 8301 §3.2, 1024 weak, >= 2048 good), revoked (empty p=), testing
+ * (t=y), syntax (RFC 6376 §3.6.1). The record is parsed by the DKIM area
+ * (mp_dkim_key_parse); only the key size is read here, from the SPKI with
+ * OpenSSL. Not finding a selector proves nothing: selectors cannot be
+ * listed, and the report says so. Part of one check.
+ */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <mailproof/base64.h>
+#include <mailproof/check.h>
+#include <mailproof/dkim.h>
+#include <mailproof/dns.h>
+
+#include "check_internal.h"
+
+/* key_bits - size of the public key in p= (0 when unusable) */
+static unsigned
+key_bits(struct mp_str p, bool ed25519)
+{
+	uint8_t der[MP_LIMIT_DKIM_KEY_DER];
+	const unsigned char *q = der;
+	size_t len;
+	EVP_PKEY *k;
+	int bits;
+
+	if (!mp_base64_decode_to(der, sizeof der, &len, p, true))
+		return 0;
+	if (ed25519)
+		return len == 32 ? 256 : 0;     /* RFC 8463 §4: the bare key */
+	if ((k = d2i_PUBKEY(NULL, &q, (long)len)) == NULL) {
+		q = der;                         /* some publish PKCS#1 RSAPublicKey */
+		if ((k = d2i_PublicKey(EVP_PKEY_RSA, NULL, &q, (long)len)) == NULL)
+			return 0;
+	}
+	bits = EVP_PKEY_get_bits(k);
+	EVP_PKEY_free(k);
+	return bits > 0 ? (unsigned)bits : 0;
+}
+
+/* parse_key - the key record of one selector */
+static void
+parse_key(struct mp_check *c, struct mp_check_dkim_key *k)
+{
+	struct mp_dkim_key key;
+	struct mp_why why;
+
+	mp_why_clear(&why);
+	if (mp_dkim_key_parse(k->record, &key, &why) != MP_OK) {
+		c->err = MP_ENOMEM;
+		return;
+	}
+	if (mp_why_failed(&why)) {
+		k->state = MP_CHECK_ST_INVALID;
+		check_find(c, MP_REASON_CHECK_DKIM_KEY_SYNTAX, NULL, "DKIM key %s._domainkey.%s: %s",
+		    k->selector.ptr, c->domain.ptr, why.text);
+		return;
+	}
+	k->state = MP_CHECK_ST_PRESENT;
+	k->key_type = mp_str_c(key.is_ed25519 ? "ed25519" : "rsa");
+	k->testing = key.testing;
+	if (key.p.len == 0) {
+		k->revoked = true;
+		return;
+	}
+	if ((k->bits = key_bits(key.p, key.is_ed25519)) == 0) {
+		k->state = MP_CHECK_ST_INVALID;
+		check_find(c, MP_REASON_CHECK_DKIM_KEY_SYNTAX, NULL,
+		    "DKIM key %s._domainkey.%s: p= is not a usable %s public key",
+		    k->selector.ptr, c->domain.ptr, key.is_ed25519 ? "Ed25519" : "RSA");
+	}
+}
+
+/* check_dkim_answer - TXT at <selector>._domainkey.<domain> */
+void
+check_dkim_answer(struct mp_check *c, struct slot *s)
+{
+	struct mp_check_dkim_key *k;
+
+	if (s->idx >= c->nkeys_alloc)
+		return;
+	k = &c->keys[s->idx];
+	k->state = check_state_of(s->ans);
+	if (k->state != MP_CHECK_ST_PRESENT)
+		return;
+	if (s->ans->ncname > 0)
+		k->cname = mp_arena_strdup(&c->arena, s->ans->canonical);
+	for (size_t i = 0; i < s->ans->nrr; i++)
+		if (s->ans->rr[i].type == MP_DNS_T_TXT) {
+			k->record = mp_arena_strdup(&c->arena, s->ans->rr[i].u.txt.joined);
+			break;
+		}
+	if (k->record.len == 0 && k->cname.len == 0) {
+		k->state = MP_CHECK_ST_ABSENT;
+		return;
+	}
+	parse_key(c, k);
+}
+
+/* key_rules - findings about one key */
+static void
+key_rules(struct mp_check *c, const struct mp_check_dkim_key *k)
+{
+	const char *s = k->selector.ptr, *d = c->domain.ptr;
+
+	if (k->state != MP_CHECK_ST_PRESENT)
+		return;
+	if (k->revoked) {
+		check_find(c, MP_REASON_CHECK_DKIM_KEY_REVOKED, NULL,
+		    "DKIM key %s is revoked (empty p=): mail signed with it fails", s);
+		return;
+	}
+	if (k->testing)
+		check_find(c, MP_REASON_CHECK_DKIM_KEY_TESTING, NULL,
+		    "DKIM key %s has t=y (testing): receivers may treat failures as unsigned", s);
+	if (k->bits > 0 && k->bits < MP_LIMIT_DKIM_RSA_MIN && k->key_type.ptr[0] == 'r')
+		check_find(c, MP_REASON_CHECK_DKIM_KEY_BROKEN, check_printf(c,
+		    "mailproof keygen --domain %s --selector %s-2048 --bits 2048", d, s).ptr,
+		    "DKIM key %s is RSA %u bits: keys under 1024 bits never pass (RFC 8301 §3.2)",
+		    s, k->bits);
+	else if (k->bits > 0 && k->bits < 2048 && k->key_type.ptr[0] == 'r')
+		check_find(c, MP_REASON_CHECK_DKIM_KEY_WEAK, check_printf(c,
+		    "mailproof keygen --domain %s --selector %s-2048 --bits 2048", d, s).ptr,
+		    "DKIM key %s is RSA %u bits, which is weak; use 2048 bits", s, k->bits);
+}
+
+/* check_dkim_rules - DKIM findings; the found keys go into the result */
+void
+check_dkim_rules(struct mp_check *c)
+{
+	struct mp_check_dkim *dk = &c->res.dkim;
+	struct mp_check_dkim_key *found;
+	size_t n = 0;
+
+	found = mp_arena_zalloc(&c->arena, (c->nkeys_alloc + 1) * sizeof *found);
+	if (found == NULL) {
+		c->err = MP_ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < c->nkeys_alloc; i++) {
+		const struct mp_check_dkim_key *k = &c->keys[i];
+
+		if (k->state == MP_CHECK_ST_UNKNOWN)
+			dk->nunknown++;
+		if (k->state == MP_CHECK_ST_ABSENT || k->state == MP_CHECK_ST_UNKNOWN)
+			continue;
+		found[n++] = *k;
+		key_rules(c, k);
+	}
+	dk->keys = found;
+	dk->nkeys = n;
+	if (n == 0)
+		check_find(c, MP_REASON_CHECK_DKIM_NOT_FOUND, NULL,
+		    "no DKIM key at the %zu selectors probed; this does not prove there is no "
+		    "DKIM (selectors cannot be listed; name yours with --selectors)", dk->nprobed);
+}
