@@ -387,15 +387,141 @@ run_batch(const struct spf_opts *o, struct mp_resolver *r)
 	return st == MP_OK ? MP_EXIT_GOOD : MP_EXIT_TEMP;
 }
 
-/* run_lint - --lint DOMAIN */
+/* lint_json - the report as one JSON object */
+static json_t *
+lint_json(const struct mp_spf_lint_report *r)
+{
+	json_t *j = json_object(), *fs = json_array(), *ls = json_array();
+
+	json_object_set_new(j, "domain", jstr(r->domain));
+	json_object_set_new(j, "record", r->record.len ? jstr(r->record) : json_null());
+	json_object_set_new(j, "dns_lookups", json_integer(r->dns_terms));
+	json_object_set_new(j, "dns_lookup_limit", json_integer(MP_LIMIT_SPF_DNS_TERMS));
+	json_object_set_new(j, "headroom", json_integer(r->headroom));
+	json_object_set_new(j, "void_lookups", json_integer(r->void_lookups));
+	json_object_set_new(j, "void_lookup_limit", json_integer(MP_LIMIT_SPF_VOID_LOOKUPS));
+	json_object_set_new(j, "strict_ok", json_boolean(r->strict_ok));
+	json_object_set_new(j, "lenient_ok", json_boolean(r->lenient_ok));
+	json_object_set_new(j, "lenient_lookup_limit", json_integer(MP_LIMIT_SPF_LENIENT_DNS_TERMS));
+	json_object_set_new(j, "temporary_error", json_boolean(r->temporary));
+	for (size_t i = 0; i < r->nlookups; i++) {
+		const struct mp_spf_lookup *k = &r->lookups[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "count", json_integer(k->count));
+		json_object_set_new(o, "domain", jstr(k->domain));
+		json_object_set_new(o, "term", jstr(k->term));
+		json_object_set_new(o, "depth", json_integer(k->depth));
+		json_object_set_new(o, "void", json_boolean(k->is_void));
+		json_object_set_new(o, "rule", json_string(k->rule));
+		json_array_append_new(ls, o);
+	}
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct mp_spf_finding *f = &r->findings[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_string(f->id));
+		json_object_set_new(o, "severity", json_string(mp_spf_severity_name(f->severity)));
+		json_object_set_new(o, "domain", jstr(f->domain));
+		json_object_set_new(o, "message", jstr(f->message));
+		json_object_set_new(o, "rule", json_string(f->rule));
+		json_object_set_new(o, "fix", f->fix.len ? jstr(f->fix) : json_null());
+		json_array_append_new(fs, o);
+	}
+	json_object_set_new(j, "lookups", ls);
+	json_object_set_new(j, "findings", fs);
+	return j;
+}
+
+/* put_safe - print s with non-printable bytes as \xHH, uncut */
+static void
+put_safe(struct mp_str s)
+{
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.ptr[i];
+
+		if (c >= 0x20 && c < 0x7f)
+			putchar(c);
+		else
+			printf("\\x%02x", c);
+	}
+}
+
+/* lint_text - the report for people */
+static void
+lint_text(const struct mp_spf_lint_report *r)
+{
+	char q[MP_LOG_QUOTE_MAX];
+
+	printf("domain: %s\n", mp_log_quote(r->domain, q));
+	if (r->record.len) {
+		printf("record: ");
+		put_safe(r->record);
+		printf("\n");
+	}
+	printf("dns lookups: %u of %u (headroom %d), void lookups: %u of %u\n", r->dns_terms,
+	    (unsigned)MP_LIMIT_SPF_DNS_TERMS, r->headroom, r->void_lookups,
+	    (unsigned)MP_LIMIT_SPF_VOID_LOOKUPS);
+	printf("strict RFC 7208 limits: %s; lenient limits (%u lookups, no void limit): %s\n",
+	    r->strict_ok ? "ok" : "FAIL", (unsigned)MP_LIMIT_SPF_LENIENT_DNS_TERMS,
+	    r->lenient_ok ? "ok" : "FAIL");
+	if (r->nlookups)
+		printf("\ncounted lookups:\n");
+	for (size_t i = 0; i < r->nlookups; i++) {
+		const struct mp_spf_lookup *k = &r->lookups[i];
+
+		printf("  %2u %*s%s", k->count, (int)(k->depth * 2), "", mp_log_quote(k->term, q));
+		printf("  (in %s)%s\n", mp_log_quote(k->domain, q), k->is_void ? " [void]" : "");
+	}
+	if (r->nfindings)
+		printf("\nfindings:\n");
+	for (size_t i = 0; i < r->nfindings; i++) {
+		const struct mp_spf_finding *f = &r->findings[i];
+
+		printf("  %s [%s] %s: ", mp_spf_severity_name(f->severity), f->id,
+		    mp_log_quote(f->domain, q));
+		put_safe(f->message);
+		printf("\n      rule: %s\n", f->rule);
+		if (f->fix.len) {
+			printf("      fix: ");
+			put_safe(f->fix);
+			printf("\n");
+		}
+	}
+	if (r->nfindings == 0)
+		printf("\nno findings\n");
+}
+
+/* run_lint - --lint DOMAIN; exit 0 no errors, 1 errors, 3 DNS trouble */
 static int
 run_lint(const char *domain, bool json, struct mp_resolver *r)
 {
-	(void)domain;
-	(void)json;
-	(void)r;
-	fprintf(stderr, "mailproof spf: --lint is not implemented yet\n");
-	return MP_EXIT_USAGE;
+	struct mp_spf_lint *l;
+	struct mp_dns_client c;
+	const struct mp_spf_lint_report *rep;
+	int rc = MP_EXIT_GOOD;
+
+	if (mp_spf_lint_new(mp_str_c(domain), &l) != MP_OK)
+		mp_fatal(MP_EXIT_TEMP, "out of memory");
+	mp_spf_lint_client(l, &c);
+	mp_dns_drive(r, &c);
+	rep = mp_spf_lint_report(l);
+	if (json) {
+		json_t *j = lint_json(rep);
+
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
+		printf("\n");
+		json_decref(j);
+	} else {
+		lint_text(rep);
+	}
+	for (size_t i = 0; i < rep->nfindings; i++)
+		if (rep->findings[i].severity == MP_SPF_ERROR)
+			rc = MP_EXIT_BAD;
+	if (rep->temporary)
+		rc = MP_EXIT_TEMP;
+	mp_spf_lint_free(l);
+	return rc;
 }
 
 /* mp_cli_spf - parse options and delegate */
