@@ -96,6 +96,23 @@ print_json(const struct mp_dns_answer *ans)
 	return exit_of(ans);
 }
 
+/* shown - a name for people: presentation names are printable already
+ * (escapes are \DDD); anything else goes through mp_log_quote */
+static const char *
+shown(struct mp_str s, char out[MP_LOG_QUOTE_MAX])
+{
+	if (s.len < MP_LOG_QUOTE_MAX - 1) {
+		size_t i;
+		for (i = 0; i < s.len && mp_is_vchar((unsigned char)s.ptr[i]); i++)
+			out[i] = s.ptr[i];
+		if (i == s.len) {
+			out[i] = '\0';
+			return out;
+		}
+	}
+	return mp_log_quote(s, out);
+}
+
 /* print_text - the answer for people */
 static int
 print_text(const struct mp_dns_answer *ans)
@@ -104,11 +121,11 @@ print_text(const struct mp_dns_answer *ans)
 	struct mp_buf b;
 
 	mp_buf_init(&b, MP_LIMIT_DNS_RDATA * 4 + 64);
-	printf("%s %s: %s (%s), dnssec %s\n", mp_log_quote(ans->qname, q),
+	printf("%s %s: %s (%s), dnssec %s\n", shown(ans->qname, q),
 	       mp_dns_type_name(ans->qtype), mp_dns_status_name(ans->status),
 	       state_name(mp_dns_state_of(ans->status)), mp_dnssec_name(ans->dnssec));
 	if (ans->ncname > 0)
-		printf("canonical name: %s (%zu CNAME%s)\n", mp_log_quote(ans->canonical, c),
+		printf("canonical name: %s (%zu CNAME%s)\n", shown(ans->canonical, c),
 		       ans->ncname, ans->ncname == 1 ? "" : "s");
 	if (ans->why.len > 0)
 		printf("why: %s\n", mp_log_quote(ans->why, q));

@@ -5,7 +5,8 @@
  * Answers follow CNAMEs (at most MP_LIMIT_DNS_CNAME_CHAIN hops, loops are
  * SERVFAIL), tell NXDOMAIN from NODATA (an empty non-terminal between two
  * names that own records exists, RFC 8020), and can be made to fail on
- * purpose (mp_zone_fail). Names absent from the data do not exist.
+ * purpose (mp_zone_fail). Names absent from the data do not exist, unless
+ * a wildcard covers them (RFC 4592).
  * A zone is built by one thread; once built, lookups may run concurrently.
  */
 #include <string.h>
@@ -324,6 +325,37 @@ exists_empty(const struct mp_zone *z, const struct znode *n)
 	return false;
 }
 
+/* exists - the name owns records or is an empty non-terminal */
+static bool
+exists(const struct mp_zone *z, const struct znode *n)
+{
+	return n != NULL && (n->nrec > 0 || exists_empty(z, n));
+}
+
+/* wildcard - RFC 4592 §3.3.1: the source of synthesis "*.<closest
+ * encloser>" for a name that does not exist, or NULL */
+static const struct znode *
+wildcard(const struct mp_zone *z, const struct mp_dns_wname *name)
+{
+	struct mp_dns_wname cur = *name, up, star;
+	const struct znode *n;
+
+	while (parent(&cur, &up)) {
+		if (exists(z, find(z, up.b, up.len))) {
+			if (up.len + 2 > MP_LIMIT_DNS_NAME)
+				return NULL;
+			star.b[0] = 1;
+			star.b[1] = '*';
+			memcpy(star.b + 2, up.b, up.len);
+			star.len = up.len + 2;
+			n = find(z, star.b, star.len);
+			return n != NULL && n->nrec > 0 ? n : NULL;
+		}
+		cur = up;
+	}
+	return NULL;
+}
+
 /* fill - records of the node's qtype into the answer */
 static enum mp_status
 fill(struct mp_arena *a, const struct znode *n, uint16_t qtype, size_t count,
@@ -419,8 +451,14 @@ mp_zone_lookup(const struct mp_zone *z, const struct mp_dns_question *q, struct 
 			return ans->why.ptr ? MP_OK : MP_ENOMEM;
 		}
 		if (n == NULL || n->nrec == 0) {
-			ans->status = exists_empty(z, n) ? MP_DNS_NODATA : MP_DNS_NXDOMAIN;
-			return MP_OK;
+			if (exists_empty(z, n)) {
+				ans->status = MP_DNS_NODATA;
+				return MP_OK;
+			}
+			if ((n = wildcard(z, &seen[nseen - 1])) == NULL) {
+				ans->status = MP_DNS_NXDOMAIN;
+				return MP_OK;
+			}
 		}
 		if ((count = count_type(n, q->type, &cname)) > 0)
 			return fill(a, n, q->type, count, ans);

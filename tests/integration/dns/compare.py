@@ -13,7 +13,8 @@ import sys
 TYPES = ["A", "AAAA", "MX", "TXT", "NS", "SOA", "CNAME", "PTR", "TLSA", "TYPE65280"]
 # names that do not exist, or exist only as empty non-terminals
 EXTRA = ["nope", "x.www", "under", "ent.under", "_domainkey", "_tcp.mx1",
-         "in-addr", "192.in-addr", "a.b.c.nope", "missing", "dotted", "label"]
+         "in-addr", "192.in-addr", "a.b.c.nope", "missing", "dotted", "label",
+         "a.wild", "b.c.wild", "wild", "x.exists.wild", "q.cwild", "r.s.cwild"]
 
 
 def questions(zonefile):

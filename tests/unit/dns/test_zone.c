@@ -100,7 +100,10 @@ static const char zone_text[] =
 	"tlsa TLSA 3 1 1 ( 0123456789abcdef\n 0123456789ABCDEF )\n"
 	"gen TYPE65400 \\# 3 abcdef\n"
 	"$TTL 1h30m\n"
-	"units A 192.0.2.1\n";
+	"units A 192.0.2.1\n"
+	"*.wild TXT synthesized\n"
+	"exists.wild A 192.0.2.7\n"
+	"*.cw CNAME units\n";
 
 static const struct lookup_case {
 	const char *name;
@@ -151,6 +154,18 @@ static const struct lookup_case {
 	{ "TLSA hex across lines", MP_DNS_T_TLSA, "tlsa.other.test", MP_DNS_OK, 1, "TLSA len=19",
 	  NULL },
 	{ "RFC 3597 generic type", 65400, "gen.other.test", MP_DNS_OK, 1, "TYPE65400 len=3", NULL },
+	{ "wildcard synthesizes", MP_DNS_T_TXT, "a.wild.other.test", MP_DNS_OK, 1,
+	  "TXT 1 [synthesized]", "a.wild.other.test" },
+	{ "wildcard several labels down", MP_DNS_T_TXT, "a.b.wild.other.test", MP_DNS_OK, 1,
+	  "TXT 1 [synthesized]", NULL },
+	{ "wildcard, other type: NODATA", MP_DNS_T_A, "a.wild.other.test", MP_DNS_NODATA, 0, NULL,
+	  NULL },
+	{ "existing name blocks the wildcard", MP_DNS_T_TXT, "exists.wild.other.test",
+	  MP_DNS_NODATA, 0, NULL, NULL },
+	{ "closest encloser without wildcard", MP_DNS_T_TXT, "x.exists.wild.other.test",
+	  MP_DNS_NXDOMAIN, 0, NULL, NULL },
+	{ "wildcard CNAME", MP_DNS_T_A, "z.cw.other.test", MP_DNS_OK, 1, "A 192.0.2.1",
+	  "units.other.test" },
 	{ "malformed question name", MP_DNS_T_A, "a..b", MP_DNS_MALFORMED, 0, NULL, NULL },
 	{ "label of 64 bytes", MP_DNS_T_A,
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test",
