@@ -1,7 +1,8 @@
 # tests/lib/nsd.sh - start a throw-away authoritative NSD on 127.0.0.1.
 #
 #   . tests/lib/nsd.sh
-#   nsd_start [ZONE=]FILE...   # serve these zone files; sets NSD_PORT, NSD_DIR
+#   nsd_start [ZONE=]FILE...   # serve these zone files; sets NSD_PORT, NSD_DIR,
+#                              # NSD_ZONES (the zone names, space-separated)
 #   nsd_stop                   # stop it and remove its directory
 #
 # ZONE defaults to the file's first $ORIGIN, else its name without ".zone".
@@ -14,6 +15,7 @@
 NSD_PORT=
 NSD_DIR=
 NSD_PID=
+NSD_ZONES=
 
 # free_port - a port free for both UDP and TCP on 127.0.0.1
 free_port() {
@@ -46,6 +48,7 @@ zone_name_of() {
 
 nsd_start() {
 	local arg zone file first=
+	NSD_ZONES=
 	NSD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mp-nsd.XXXXXX")
 	NSD_PORT=$(free_port)
 	[ -n "$NSD_PORT" ] || { echo "nsd.sh: no free port" >&2; return 1; }
@@ -77,6 +80,7 @@ CONF
 		*) file=$arg; zone=$(zone_name_of "$file") ;;
 		esac
 		[ -n "$first" ] || first=$zone
+		NSD_ZONES="$NSD_ZONES${NSD_ZONES:+ }$zone"
 		cp "$file" "$NSD_DIR/$zone.zone"
 		printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' "$zone" "$NSD_DIR/$zone.zone" \
 			>>"$NSD_DIR/nsd.conf"
@@ -87,7 +91,7 @@ CONF
 	for i in $(seq 1 100); do
 		if dig +time=1 +tries=1 +short -p "$NSD_PORT" @127.0.0.1 SOA "$first" 2>/dev/null | grep -q .; then
 			NSD_PID=$(cat "$NSD_DIR/nsd.pid" 2>/dev/null)
-			export NSD_PORT NSD_DIR NSD_PID
+			export NSD_PORT NSD_DIR NSD_PID NSD_ZONES
 			return 0
 		fi
 		sleep 0.1

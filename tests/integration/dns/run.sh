@@ -1,16 +1,22 @@
 #!/bin/bash
-# run.sh - integration: the libunbound driver against a real NSD must
-# answer exactly like the zone driver on the same zone file; then the
-# timeout path against a port nobody answers on.
+# run.sh - integration: the libunbound driver against a real NSD (directly,
+# then through a caching Unbound) must answer exactly like the zone driver
+# on the same zone file; then the timeout path against a port nobody
+# answers on, and a refused name.
 # usage: run.sh MAILPROOF
 set -euo pipefail
 mailproof=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../lib/nsd.sh"
-trap nsd_stop EXIT
+. "$here/../../lib/unbound.sh"
+trap 'unbound_stop; nsd_stop' EXIT
 
 nsd_start "$here/integ.zone"
+echo "== forwarding straight to NSD"
 /usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$NSD_PORT"
+echo "== through a caching Unbound (stub zone to NSD)"
+unbound_start
+/usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$UNBOUND_PORT" 5
 
 # a server that never answers: timeout (indeterminate, exit 3) in about 1 s
 dead=$(free_port)
