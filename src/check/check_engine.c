@@ -274,6 +274,7 @@ start(struct mp_check *c)
 	c->s_probe_dmarc = check_ask(c, MP_DNS_T_TXT, check_printf(c, "_dmarc.%s", c->probe.ptr),
 	    K_PROBE_DMARC, 0, 0);
 	c->res.dkim.nprobed = nsel;
+	check_spf_start(c);
 	check_dmarc_start(c);
 }
 

@@ -11,6 +11,7 @@
 #include <mailproof/check.h>
 #include <mailproof/dmarc.h>
 #include <mailproof/dns.h>
+#include <mailproof/spf.h>
 #include <mailproof/str.h>
 
 /* What one of our own questions is for. */
@@ -92,6 +93,7 @@ struct mp_check {
 
 	struct mp_check_finding *findings;
 	size_t nfindings;
+	const struct mp_spf_lint_report *spf_lint;   /* NULL until the linter is done */
 	/* DMARC discovery for the domain and for the non-existent probe */
 	const struct mp_dmarc_discovery *disc, *probe_disc;
 	struct {
@@ -134,6 +136,7 @@ void check_mx_answer(struct mp_check *c, struct slot *s);
 void check_mx_rules(struct mp_check *c);
 void check_dkim_answer(struct mp_check *c, struct slot *s);
 void check_dkim_rules(struct mp_check *c);
+void check_spf_start(struct mp_check *c);
 void check_spf_answer(struct mp_check *c, struct slot *s);
 void check_spf_rules(struct mp_check *c);
 void check_dmarc_start(struct mp_check *c);

@@ -26,8 +26,8 @@ jstr(struct mp_str s)
 		return json_string("");
 	for (size_t i = 0; i < s.len && plain; i++)
 		plain = (unsigned char)s.ptr[i] >= 0x20 && (unsigned char)s.ptr[i] < 0x7f;
-	if (plain)
-		return json_stringn(s.ptr, s.len);
+	if (plain || (j = json_stringn(s.ptr, s.len)) != NULL)
+		return plain ? json_stringn(s.ptr, s.len) : j;   /* valid UTF-8 kept */
 	mp_buf_init(&b, s.len * 4 + 1);
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char ch = (unsigned char)s.ptr[i];

@@ -40,7 +40,7 @@ static const struct check_rule rules[] = {
 	{ MP_REASON_CHECK_SPF_PTR, MP_CHECK_AREA_SPF, WARN, P },
 	{ MP_REASON_CHECK_SPF_INCLUDE_BROKEN, MP_CHECK_AREA_SPF, CRIT, U },
 	{ MP_REASON_CHECK_SPF_LINT, MP_CHECK_AREA_SPF, WARN, P },
-	{ MP_REASON_CHECK_SPF_NOT_CHECKED, MP_CHECK_AREA_SPF, INFO, P },
+	{ MP_REASON_CHECK_SPF_NOT_CHECKED, MP_CHECK_AREA_SPF, WARN, Q },
 	{ MP_REASON_CHECK_DMARC_MISSING, MP_CHECK_AREA_DMARC, CRIT, U },
 	{ MP_REASON_CHECK_DMARC_MULTIPLE, MP_CHECK_AREA_DMARC, CRIT, U },
 	{ MP_REASON_CHECK_DMARC_SYNTAX, MP_CHECK_AREA_DMARC, CRIT, U },
@@ -115,9 +115,6 @@ check_find(struct mp_check *c, enum mp_reason id, const char *fix, const char *f
 			return;
 		}
 	}
-	for (size_t i = 0; i < c->nfindings; i++)   /* one finding per id */
-		if (c->findings[i].id == id)
-			return;
 	if (c->nfindings >= MP_LIMIT_CHECK_FINDINGS)
 		return;
 	f = &c->findings[c->nfindings];
@@ -136,6 +133,10 @@ check_find(struct mp_check *c, enum mp_reason id, const char *fix, const char *f
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	f->message = mp_str_make(p, (size_t)n);
+	for (size_t i = 0; i < c->nfindings; i++)   /* the same finding once */
+		if (c->findings[i].id == id && (id != MP_REASON_CHECK_SPF_LINT ||
+		    mp_str_eq(c->findings[i].message, f->message)))
+			return;
 	f->fix = fix ? mp_arena_strdup(&c->arena, mp_str_c(fix)) : MP_STR_LIT("");
 	if (f->fix.ptr == NULL) {
 		c->err = MP_ENOMEM;

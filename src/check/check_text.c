@@ -5,6 +5,7 @@
  * (joined again by DNS, RFC 7208 §3.3), other long values are cut with
  * "...". Untrusted bytes are shown as \xHH. Thread-safe (no state).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,26 +23,57 @@
 #define C_YELLOW "\033[1;33m"
 #define C_DIM "\033[2m"
 
-/* put_safe - bytes, odd ones as \xHH, at most max columns ("..." when cut) */
+/* utf8_len - length of a valid UTF-8 sequence of a printable code point
+ * (>= U+00A0, so no C1 control) at s[i], or 0 */
+static size_t
+utf8_len(struct mp_str s, size_t i)
+{
+	unsigned char c0 = (unsigned char)s.ptr[i];
+	size_t n = c0 >= 0xf0 && c0 <= 0xf4 ? 4 : c0 >= 0xe0 ? 3 : c0 >= 0xc2 && c0 < 0xe0 ? 2 : 0;
+	uint32_t cp;
+
+	if (n == 0 || i + n > s.len)
+		return 0;
+	cp = c0 & (0x7f >> n);
+	for (size_t k = 1; k < n; k++) {
+		unsigned char ck = (unsigned char)s.ptr[i + k];
+		if ((ck & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (ck & 0x3f);
+	}
+	if (cp < 0xa0 || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* put_safe - text at most max columns ("..." when cut): printable ASCII
+ * and valid UTF-8 as is, any other byte (controls, escapes) as \xHH */
 static void
 put_safe(struct mp_buf *b, struct mp_str s, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t col = 0;
 
-	for (size_t i = 0; i < s.len; i++) {
+	for (size_t i = 0; i < s.len;) {
 		unsigned char ch = (unsigned char)s.ptr[i];
-		size_t w = (ch >= 0x20 && ch < 0x7f) ? 1 : 4;
+		size_t u = ch >= 0x80 ? utf8_len(s, i) : 0;
+		size_t w = (ch >= 0x20 && ch < 0x7f) || u > 0 ? 1 : 4;
 
-		if (col + w > max - 3 && (i + 1 < s.len || col + w > max)) {
+		if (col + w > max - 3 && (i + (u ? u : 1) < s.len || col + w > max)) {
 			mp_buf_append_c(b, "...");
 			return;
 		}
-		if (w == 1) {
+		if (u > 0) {
+			mp_buf_append(b, s.ptr + i, u);
+			i += u;
+		} else if (w == 1) {
 			mp_buf_append_byte(b, (char)ch);
+			i++;
 		} else {
 			char e[4] = { '\\', 'x', hex[ch >> 4], hex[ch & 0xf] };
 			mp_buf_append(b, e, 4);
+			i++;
 		}
 		col += w;
 	}

@@ -37,6 +37,21 @@
 	"_dmarc." d ". TXT \"" dmarc "\"\n"                                    \
 	"selector1._domainkey." d ". TXT \"v=DKIM1; k=rsa; p=" KEY2048 "\"\n"
 
+/* Eleven SPF records to include: one over the limit of 10. */
+#define INCLUDES \
+"i1.good.test. TXT \"v=spf1 ip4:198.51.100.1 -all\"\n" \
+"i2.good.test. TXT \"v=spf1 ip4:198.51.100.2 -all\"\n" \
+"i3.good.test. TXT \"v=spf1 ip4:198.51.100.3 -all\"\n" \
+"i4.good.test. TXT \"v=spf1 ip4:198.51.100.4 -all\"\n" \
+"i5.good.test. TXT \"v=spf1 ip4:198.51.100.5 -all\"\n" \
+"i6.good.test. TXT \"v=spf1 ip4:198.51.100.6 -all\"\n" \
+"i7.good.test. TXT \"v=spf1 ip4:198.51.100.7 -all\"\n" \
+"i8.good.test. TXT \"v=spf1 ip4:198.51.100.8 -all\"\n" \
+"i9.good.test. TXT \"v=spf1 ip4:198.51.100.9 -all\"\n" \
+"i10.good.test. TXT \"v=spf1 ip4:198.51.100.10 -all\"\n" \
+"i11.good.test. TXT \"v=spf1 ip4:198.51.100.11 -all\"\n"
+#define SPF_11 "v=spf1 include:i1.good.test include:i2.good.test include:i3.good.test include:i4.good.test include:i5.good.test include:i6.good.test include:i7.good.test include:i8.good.test include:i9.good.test include:i10.good.test include:i11.good.test -all"
+
 #define SPF_OK "v=spf1 ip4:192.0.2.0/24 -all"
 
 struct fail {
@@ -96,6 +111,29 @@ static const struct check_case {
 	  "v=DMARC1; p=reject; adkim=x; rua=mailto:d@a.test"), "a.test", -1,
 	  "dmarc-tag-error", NULL, { 0 } },
 	/* SPF */
+	{ "good domain is protected", GOOD, "good.test", MP_CHECK_PROTECTED, NULL, "dns-error", { 0 } },
+	{ "spf +all", SENDER("a.test", "v=spf1 +all", "v=DMARC1; p=reject; rua=mailto:d@a.test"),
+	  "a.test", MP_CHECK_UNPROTECTED, "spf-pass-all", NULL, { 0 } },
+	{ "spf ?all", SENDER("a.test", "v=spf1 ip4:192.0.2.1 ?all", "v=DMARC1; p=reject; rua=mailto:d@a.test"),
+	  "a.test", MP_CHECK_AT_RISK, "spf-neutral-all", NULL, { 0 } },
+	{ "spf without all", SENDER("a.test", "v=spf1 ip4:192.0.2.1", "v=DMARC1; p=reject; rua=mailto:d@a.test"),
+	  "a.test", MP_CHECK_AT_RISK, "spf-no-all", NULL, { 0 } },
+	{ "spf ~all is fine with dmarc reject", SENDER("a.test", "v=spf1 ip4:192.0.2.1 ~all",
+	  "v=DMARC1; p=reject; rua=mailto:d@a.test"), "a.test", MP_CHECK_PROTECTED,
+	  "spf-softfail-all", NULL, { 0 } },
+	{ "spf syntax error", SENDER("a.test", "v=spf1 ip4:192.0.2.300 -all",
+	  "v=DMARC1; p=reject; rua=mailto:d@a.test"), "a.test", MP_CHECK_UNPROTECTED,
+	  "spf-syntax", NULL, { 0 } },
+	{ "spf ptr", SENDER("a.test", "v=spf1 ptr -all", "v=DMARC1; p=reject; rua=mailto:d@a.test"),
+	  "a.test", -1, "spf-ptr", NULL, { 0 } },
+	{ "spf 11 lookups", INCLUDES SENDER("a.test", SPF_11, "v=DMARC1; p=reject; rua=mailto:d@a.test"),
+	  "a.test", MP_CHECK_AT_RISK, "spf-too-many-lookups", NULL, { 0 } },
+	{ "spf include without spf", SENDER("a.test", "v=spf1 include:gone.good.test -all",
+	  "v=DMARC1; p=reject; rua=mailto:d@a.test"), "a.test", MP_CHECK_UNPROTECTED,
+	  "spf-include-broken", NULL, { 0 } },
+	{ "spf include servfail is unknown", INCLUDES SENDER("a.test", "v=spf1 include:i1.good.test -all",
+	  "v=DMARC1; p=reject; rua=mailto:d@a.test"), "a.test", MP_CHECK_UNKNOWN, "dns-error",
+	  "spf-include-broken", { "i1.good.test", MP_DNS_T_TXT, MP_DNS_SERVFAIL } },
 	{ "spf missing", SENDER("a.test", "x", "v=DMARC1; p=reject; rua=mailto:d@a.test"),
 	  "a.test", MP_CHECK_AT_RISK, "spf-missing", NULL, { 0 } },
 	{ "spf two records", SENDER("a.test", SPF_OK, "v=DMARC1; p=reject; rua=mailto:d@a.test")
@@ -366,7 +404,7 @@ test_text_80_columns(void **state)
 
 	(void)state;
 	run_case(&rn, SENDER("a-rather-long-domain-name-for-wrapping.test",
-	    "v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.0/24 ip4:203.0.113.0/24 include:a.example ~all",
+	    "v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.0/24 ip4:203.0.113.0/24 a:mx.good.test ~all",
 	    "v=DMARC1; p=none; rua=mailto:aggregate-reports@a-rather-long-domain-name-for-wrapping.test; "
 	    "ruf=mailto:forensic@a-rather-long-domain-name-for-wrapping.test; fo=1; adkim=s"),
 	    "a-rather-long-domain-name-for-wrapping.test", NULL, NULL);
