@@ -485,7 +485,7 @@ milter_conn_eom(struct milter_conn *c, struct mp_str qid, const struct milter_op
 	} else {
 		rc = c->outbound ? eom_outbound(c, ops, &s) : eom_inbound(c, ops, &s);
 	}
-	mp_log_info("%s: client=%s dir=%s login=%s from=<%s> spf=%s dkim=%s dmarc=%s signed=%s "
+	mp_log_info("%s: client=%s dir=%s login=%s from=%s spf=%s dkim=%s dmarc=%s signed=%s "
 	    "action=%s%s ms=%ld%s%s", mp_log_quote(qid.len ? qid : MP_STR_LIT("NOQUEUE"), qq),
 	    c->client, s.dir, c->login.len ? mp_log_quote(mp_buf_str(&c->login), lq) : "-",
 	    mp_log_quote(mp_buf_str(&c->envfrom), fq), s.spf, s.dkim, s.dmarc, s.signed_by,

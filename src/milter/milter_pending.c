@@ -1,8 +1,7 @@
 /* milter_pending.c - the parts of mailproofd that wait for other areas:
- * inbound checks through the verify layer and DKIM signing.
+ * inbound checks through the verify layer.
  * TODO(issue 7): wire include/mailproof/verify.h (SPF + DKIM + DMARC for one
- * message) and the DKIM signer (mp_dkim_sign_*) when they land. Until then
- * every entry point fails with MILTER_NOT_READY, so the decision is
+ * message) when it lands. Until then every entry point fails with MILTER_NOT_READY, so the decision is
  * OnInternalError (tempfail by default): mail is delayed, never passed with
  * invented results.
  */
@@ -42,50 +41,4 @@ void
 milter_check_free(struct milter_check *k)
 {
 	(void)k;
-}
-
-enum mp_status
-milter_signers_load(struct milter_gen *g, struct mp_why *why)
-{
-	(void)why;
-	g->signers = NULL;
-	return MP_OK;
-}
-
-void
-milter_signers_free(struct milter_gen *g)
-{
-	g->signers = NULL;
-}
-
-enum mp_status
-milter_sign_start(const struct milter_key *keys, void *const *signers, size_t n,
-                  struct mp_str headers, struct milter_sign **out, struct mp_why *why)
-{
-	(void)keys, (void)signers, (void)n, (void)headers;
-	*out = NULL;
-	mp_why_setf(why, MP_REASON_MILTER_NOT_READY, "DKIM signing is not built in yet");
-	return MP_EINVAL;
-}
-
-enum mp_status
-milter_sign_body(struct milter_sign *s, const char *p, size_t len)
-{
-	(void)s, (void)p, (void)len;
-	return MP_EINVAL;
-}
-
-enum mp_status
-milter_sign_end(struct milter_sign *s, struct mp_buf *out, size_t *n, struct mp_why *why)
-{
-	(void)s, (void)out;
-	*n = 0;
-	mp_why_setf(why, MP_REASON_MILTER_NOT_READY, "DKIM signing is not built in yet");
-	return MP_EINVAL;
-}
-
-void
-milter_sign_free(struct milter_sign *s)
-{
-	(void)s;
 }
