@@ -142,9 +142,20 @@ new_slot(struct mp_check *c, uint16_t type, struct mp_str name, enum slot_kind k
 	}
 	if (mp_dns_question_set(&s->q, type, name) != MP_OK) {
 		/* a name too long to ask: answered at once as malformed */
+		struct mp_dns_answer *a = mp_arena_zalloc(&c->arena, sizeof *a);
+
+		if (a == NULL) {
+			c->err = MP_ENOMEM;
+			return NULL;
+		}
+		a->qname = MP_STR_LIT("(name too long)");
+		a->canonical = a->qname;
+		a->qtype = type;
+		a->status = MP_DNS_MALFORMED;
+		a->why = MP_STR_LIT("name longer than 255 bytes");
 		s->q.type = type;
 		s->answered = true;
-		s->ans = NULL;
+		s->ans = a;
 	}
 	s->kind = kind;
 	s->idx = idx;
@@ -191,8 +202,11 @@ map_sub_questions(struct mp_check *c, struct check_sub *sub)
 		w->q = qs[i];
 		w->next = s->waiters;
 		s->waiters = w;
-		if (s->processed)          /* answered earlier: forward now */
+		if (s->processed) {        /* answered earlier: forward now */
+			if (s->ans != NULL && sub->cl.answer(sub->cl.core, qs[i], s->ans) != MP_OK)
+				c->err = MP_ENOMEM;
 			sub->dirty = true;
+		}
 	}
 }
 

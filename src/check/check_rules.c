@@ -234,10 +234,19 @@ verdict(struct mp_check *c)
 		r->verdict = worst->effect;
 		r->verdict_reason = worst->message;
 	} else {
+		size_t usable = 0;
+
+		for (size_t i = 0; i < r->dkim.nkeys; i++)
+			usable += r->dkim.keys[i].state == MP_CHECK_ST_PRESENT && !r->dkim.keys[i].revoked;
 		r->verdict = MP_CHECK_PROTECTED;
-		r->verdict_reason = check_printf(c, "SPF, DMARC %.*s and %s in place",
-		    (int)r->dmarc.p.len, r->dmarc.p.ptr,
-		    r->dkim.nkeys > 0 ? "DKIM keys" : "an aligned SPF record");
+		if (r->sends_no_mail)
+			r->verdict_reason = check_printf(c, "sends no mail and is locked down: %s"
+			    "SPF %s, DMARC p=%s", r->mx.null_mx ? "null MX, " : "",
+			    r->spf.all.len ? r->spf.all.ptr : "record", r->dmarc.p.ptr);
+		else
+			r->verdict_reason = check_printf(c, "DMARC p=%s for all mail, SPF ends %s, "
+			    "%zu DKIM key%s found", r->dmarc.p.ptr, r->spf.all.len ? r->spf.all.ptr :
+			    "(see findings)", usable, usable == 1 ? "" : "s");
 	}
 }
 

@@ -112,6 +112,9 @@ static const struct check_case {
 	  "dmarc-tag-error", NULL, { 0 } },
 	/* SPF */
 	{ "good domain is protected", GOOD, "good.test", MP_CHECK_PROTECTED, NULL, "dns-error", { 0 } },
+	{ "spf with mx and a terms", SENDER("a.test", "v=spf1 mx a:mx.good.test -all",
+	  "v=DMARC1; p=reject; rua=mailto:d@a.test") "a.test. A 192.0.2.10\n", "a.test",
+	  MP_CHECK_PROTECTED, NULL, "spf-not-checked", { 0 } },
 	{ "spf +all", SENDER("a.test", "v=spf1 +all", "v=DMARC1; p=reject; rua=mailto:d@a.test"),
 	  "a.test", MP_CHECK_UNPROTECTED, "spf-pass-all", NULL, { 0 } },
 	{ "spf ?all", SENDER("a.test", "v=spf1 ip4:192.0.2.1 ?all", "v=DMARC1; p=reject; rua=mailto:d@a.test"),
