@@ -373,6 +373,8 @@ mp_authres_parse(struct mp_str value_s, struct mp_arena *a, struct mp_authres *o
 		return ap.st;
 	}
 	out->authserv_id = value(&ap);
+	if (!ap.failed && out->authserv_id.len == 0)       /* "" */
+		ap_err(&ap, MP_REASON_AUTHRES_NO_ID);
 	cfws(&ap, NULL);
 	if (at(&ap) >= 0 && mp_is_digit((unsigned char)*ap.p)) {
 		out->has_version = number(&ap, &out->version);

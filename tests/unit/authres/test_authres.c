@@ -294,6 +294,7 @@ static const struct parse_case {
 	  MP_REASON_AUTHRES_SYNTAX, "x" },
 	{ "empty", "", 0, MP_OK, MP_REASON_AUTHRES_NO_ID, "" },
 	{ "no authserv-id", "; spf=pass", 0, MP_OK, MP_REASON_AUTHRES_NO_ID, "" },
+	{ "empty quoted authserv-id", "\"\"; none", 0, MP_OK, MP_REASON_AUTHRES_NO_ID, "" },
 	{ "no result", "example.org", 0, MP_OK, MP_REASON_AUTHRES_NO_RESULT, "example.org" },
 	{ "no result, semicolon", "example.org;", 0, MP_OK, MP_REASON_AUTHRES_NO_RESULT, "example.org" },
 	{ "garbage after none", "x; none spf=pass", 0, MP_OK, MP_REASON_AUTHRES_SYNTAX, "x" },
