@@ -103,6 +103,7 @@ struct mp_plan_record {
 	const struct mp_plan_server *server; /* DKIM key / PTR / HELO: whose */
 	struct mp_str selector;    /* DKIM: selector */
 	bool in_zone;              /* publish in the domain's zone (PTR: no) */
+	int dns_terms;             /* SPF: lookups through include trees; -1 unknown */
 };
 
 struct mp_plan_warning {
@@ -113,7 +114,7 @@ struct mp_plan_opts {
 	const char *yyyymm;        /* selector date; NULL = current month (UTC) */
 	bool seeded;               /* reproducible selectors (tests, reviews) */
 	uint64_t seed;
-	const char *host_suffix;   /* unused for now */
+	const char *keys_dir;      /* reuse selectors of keys already there (--keys) */
 };
 
 struct mp_plan_result {
@@ -142,8 +143,22 @@ MP_API enum mp_status mp_plan_selector(struct mp_str host, const char *yyyymm, u
  * strings, owner with a trailing dot). */
 MP_API enum mp_status mp_plan_zone_line(const struct mp_plan_record *rec, struct mp_buf *out);
 
-/* ---- drift: the plan against published DNS ---- */
 struct mp_resolver;
+
+/* Count each planned SPF record's DNS-querying terms through the real
+ * include trees (the SPF linter on every include target, through res);
+ * sets dns_terms and comments, adds plan-spf-over-limit and
+ * plan-include-broken warnings. */
+MP_API enum mp_status mp_plan_count_spf(struct mp_plan_result *r, struct mp_resolver *res);
+
+/* Generate (or reuse) one DKIM key per server selector in dir
+ * (<selector>.key, PKCS#8 PEM, mode 0600), fill in the DKIM records' p= and
+ * the KeyTable. *ncreated: keys newly written. MP_EIO/MP_EINVAL with why
+ * (never key material). */
+MP_API enum mp_status mp_plan_attach_keys(struct mp_plan_result *r, const char *dir,
+                                          size_t *ncreated, struct mp_why *why);
+
+/* ---- drift: the plan against published DNS ---- */
 
 enum mp_plan_drift_kind {
 	MP_PLAN_DRIFT_MISSING,  /* not published */

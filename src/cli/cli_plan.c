@@ -20,7 +20,7 @@
 #define MP_INSTALL_DATADIR "/usr/local/share/mailproof"
 #endif
 
-enum { OPT_JSON = MP_OPT_FIRST_FREE, OPT_CATALOG, OPT_DATE, OPT_SEED, OPT_AGAINST, OPT_HELP };
+enum { OPT_JSON = MP_OPT_FIRST_FREE, OPT_CATALOG, OPT_DATE, OPT_SEED, OPT_AGAINST, OPT_KEYS, OPT_HELP };
 
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -28,6 +28,7 @@ static const struct option longopts[] = {
 	{ "date", required_argument, NULL, OPT_DATE },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "against-dns", no_argument, NULL, OPT_AGAINST },
+	{ "keys", required_argument, NULL, OPT_KEYS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	MP_CLI_DNS_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -37,13 +38,16 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: mailproof plan INVENTORY [--json] [--catalog FILE] [--date YYYYMM]\n"
-	    "                      [--seed N] [--against-dns [DNS options]]\n\n"
+	    "                      [--seed N] [--keys DIR] [DNS options] [--against-dns]\n\n"
 	    "Turns an inventory (YAML; see examples/inventory-*.yml and docs/plan.md) into\n"
 	    "the SPF, DKIM and DMARC records, reverse DNS, mailproofd key table and\n"
 	    "Postfix settings to deploy. With --against-dns, compares the plan with\n"
-	    "published DNS and exits 1 when anything differs.\n\n"
+	    "published DNS and exits 1 when anything differs. With DNS options and no\n"
+	    "--against-dns, SPF lookups are counted through the providers' include trees.\n\n"
 	    "  --catalog FILE   third-party sender catalogue (default: senders.yml in\n"
 	    "                   " MP_INSTALL_DATADIR ")\n"
+	    "  --keys DIR       make (or reuse) each server's DKIM key in DIR/<selector>.key\n"
+	    "                   (mode 0600) and put the public keys in the records\n"
 	    "  --date YYYYMM    month used in generated DKIM selectors (default: now)\n"
 	    "  --seed N         reproducible selectors (reviews and tests only: a known\n"
 	    "                   seed makes selectors guessable)\n%s", MP_CLI_DNS_USAGE);
@@ -130,8 +134,8 @@ print_text(const struct mp_plan_inventory *inv, const struct mp_plan_result *r)
 			mp_buf_reset(&line);
 			mp_plan_zone_line(rec, &line);
 			printf("; %.*s\n%s%s\n", (int)rec->comment.len, rec->comment.ptr,
-			    rec->kind == MP_PLAN_DKIM_KEY || rec->kind == MP_PLAN_DKIM_MANUAL ||
-			    !rec->in_zone ? "; " : "", line.ptr);
+			    mp_str_ends_nocase(rec->value, MP_STR_LIT("p=")) || !rec->in_zone ? "; " : "",
+			    line.ptr);
 		}
 	}
 	printf("\n; ==== servers: forward and reverse DNS ====\n");
@@ -200,6 +204,9 @@ records_json(const struct mp_plan_result *r)
 		if (rec->selector.len)
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "selector",
 			    jstr(rec->selector));
+		if (rec->kind == MP_PLAN_SPF && rec->dns_terms >= 0)
+			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "dns_lookups",
+			    json_integer(rec->dns_terms));
 		if (rec->server)
 			json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "server",
 			    jstr(rec->server->name));
@@ -274,7 +281,7 @@ mp_cli_plan(int argc, char **argv)
 {
 	struct mp_cli_dns_opts dopts = { 0 };
 	struct mp_plan_opts po = { 0 };
-	const char *catalog_opt = NULL, *catname = NULL;
+	const char *catalog_opt = NULL, *catname = NULL, *keys = NULL;
 	bool json = false, against = false;
 	char *cat, *invtext;
 	size_t catlen, invlen;
@@ -296,6 +303,7 @@ mp_cli_plan(int argc, char **argv)
 			po.seed = seed;
 			break;
 		case OPT_AGAINST: against = true; break;
+		case OPT_KEYS: keys = po.keys_dir = optarg; break;
 		case OPT_HELP: case 'h': usage(stdout); return MP_EXIT_GOOD;
 		default:
 			if (!mp_cli_dns_opt(&dopts, opt, optarg)) {
@@ -319,6 +327,20 @@ mp_cli_plan(int argc, char **argv)
 	free(invtext);
 	if (mp_plan_build(inv, &po, &r, &why) != MP_OK)
 		mp_fatal(MP_EXIT_USAGE, "plan: %s", why.text[0] ? why.text : "failed");
+	if (keys) {
+		size_t ncreated;
+		if (mp_plan_attach_keys(r, keys, &ncreated, &why) != MP_OK)
+			mp_fatal(MP_EXIT_USAGE, "plan --keys: %s", why.text);
+		if (ncreated)
+			mp_log_info("%zu new DKIM key(s) in %s (mode 0600)", ncreated, keys);
+	}
+	if (!against && (dopts.nzones || dopts.nservers || dopts.recursive)) {
+		struct mp_zone *zone;
+		struct mp_resolver *res = mp_cli_resolver(&dopts, &zone);
+		mp_plan_count_spf(r, res);
+		mp_resolver_free(res);
+		mp_zone_free(zone);
+	}
 	if (against)
 		rc = against_dns(r, &dopts, json);
 	else {

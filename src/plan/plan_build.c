@@ -4,12 +4,15 @@
  * Pure: no I/O. Thread-safe per call.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libpsl.h>
 
+#include <mailproof/dkim.h>
 #include <mailproof/dns.h>
 #include <mailproof/limits.h>
 #include <mailproof/plan.h>
@@ -164,6 +167,7 @@ add_rec(struct bld *b, enum mp_plan_kind kind, struct mp_str domain, struct mp_s
 	rec->value = mp_arena_strdup(&r->arena, value);
 	rec->comment = mp_arena_strdup(&r->arena, comment);
 	rec->in_zone = true;
+	rec->dns_terms = -1;
 	if (rec->owner.ptr == NULL || rec->value.ptr == NULL || rec->comment.ptr == NULL)
 		b->nomem = true;
 	return rec;
@@ -456,7 +460,53 @@ guessable(struct mp_str sel)
 	return sel.len < 8;
 }
 
-/* assign_selectors - pinned ones kept, others generated per server */
+/* generated_like - "<name>-<6 digits>-<8 base32>.key" for server name */
+static bool
+generated_like(const char *file, struct mp_str name)
+{
+	size_t len = strlen(file), n = name.len;
+
+	if (len != n + 1 + 6 + 1 + 8 + 4 || strncasecmp(file, name.ptr, n) != 0 || file[n] != '-' ||
+	    file[n + 7] != '-' || strcmp(file + len - 4, ".key") != 0)
+		return false;
+	for (size_t i = n + 1; i < n + 7; i++)
+		if (!mp_is_digit((unsigned char)file[i]))
+			return false;
+	return true;
+}
+
+/* reuse_keys - selectors of keys already made in the keys directory for
+ * this server (newest name per key type), so a plan run again with --keys
+ * keeps the deployed keys */
+static void
+reuse_keys(struct bld *b, size_t i, const char **rsa, const char **ed)
+{
+	const struct mp_plan_server *s = &b->inv->servers[i];
+	DIR *d = b->o && b->o->keys_dir ? opendir(b->o->keys_dir) : NULL;
+	struct dirent *e;
+	char path[4096];
+	struct mp_why why;
+
+	*rsa = *ed = NULL;
+	while (d && (e = readdir(d)) != NULL) {
+		if (!generated_like(e->d_name, s->name))
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", b->o->keys_dir, e->d_name) >= sizeof path)
+			continue;
+		struct mp_signer *k = mp_signer_load_file(path, false, &why);
+		if (k == NULL)
+			continue;
+		const char **slot = mp_signer_alg(k) == MP_DKIM_ED25519_SHA256 ? ed : rsa;
+		if (*slot == NULL || strcmp(e->d_name, *slot) > 0)
+			*slot = mp_arena_cstr(&b->r->arena, mp_str_make(e->d_name, strlen(e->d_name) - 4));
+		mp_signer_free(k);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* assign_selectors - pinned ones kept, others reused from --keys DIR or
+ * generated per server */
 static enum mp_status
 assign_selectors(struct bld *b)
 {
@@ -485,11 +535,18 @@ assign_selectors(struct bld *b)
 					    S(s->name), S(s->selector)),
 					    AP("give each server its own selector and key"));
 		} else {
-			if (mp_plan_selector(s->name, b->yyyymm, next_rand(&b->rng), buf, sizeof buf) != MP_OK)
-				return MP_ELIMIT;
-			b->selectors[i] = mp_arena_cstr(&b->r->arena, mp_str_c(buf));
+			const char *rsa, *ed;
+			reuse_keys(b, i, &rsa, &ed);
+			b->selectors[i] = s->keytype == MP_PLAN_KEY_ED25519 ? ed : rsa;
+			if (s->keytype == MP_PLAN_KEY_BOTH)
+				b->selectors2[i] = ed;
+			if (b->selectors[i] == NULL) {
+				if (mp_plan_selector(s->name, b->yyyymm, next_rand(&b->rng), buf, sizeof buf) != MP_OK)
+					return MP_ELIMIT;
+				b->selectors[i] = mp_arena_cstr(&b->r->arena, mp_str_c(buf));
+			}
 		}
-		if (s->keytype == MP_PLAN_KEY_BOTH) {
+		if (s->keytype == MP_PLAN_KEY_BOTH && b->selectors2[i] == NULL) {
 			if (mp_plan_selector(s->name, b->yyyymm, next_rand(&b->rng), buf, sizeof buf) != MP_OK)
 				return MP_ELIMIT;
 			b->selectors2[i] = mp_arena_cstr(&b->r->arena, mp_str_c(buf));

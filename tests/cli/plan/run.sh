@@ -73,4 +73,80 @@ set -e
 echo "$err" | grep -q "bad.yml:3: domains.sending: 'maybe' is not true or false" || fail "bad inventory: $err"
 passed=$((passed + 1))
 
+# --keys: one 0600 key per server selector, public halves in the records;
+# a second run reuses the keys (same selectors, nothing new written)
+"$mp" plan "$src/examples/inventory-large.yml" --keys "$tmp/keys" --json > "$tmp/k1.json" 2> "$tmp/k1.err"
+grep -q "5 new DKIM key(s)" "$tmp/k1.err" || fail "keys: $(cat "$tmp/k1.err")"
+[ "$(stat -c %a "$tmp"/keys/mx1-*.key)" = 600 ] || fail "key file mode"
+"$mp" plan "$src/examples/inventory-large.yml" --keys "$tmp/keys" --json > "$tmp/k2.json" 2> "$tmp/k2.err"
+[ ! -s "$tmp/k2.err" ] || fail "second --keys run wrote keys: $(cat "$tmp/k2.err")"
+/usr/bin/python3 - "$tmp/k1.json" "$tmp/k2.json" "$tmp/keys" <<'PY' || fail "keys in records"
+import json, subprocess, sys, base64
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+ka = [r for r in a["records"] if r["kind"] == "dkim-key"]
+kb = [r for r in b["records"] if r["kind"] == "dkim-key"]
+assert [r["zone_line"] for r in ka] == [r["zone_line"] for r in kb], "keys changed"
+for r in ka:
+    der = subprocess.run(["openssl", "pkey", "-in", "%s/%s.key" % (sys.argv[3], r["selector"]),
+                          "-pubout", "-outform", "DER"], capture_output=True, check=True).stdout
+    pub = base64.b64encode(der).decode()
+    if "k=ed25519" in r["value"]:
+        pub = base64.b64encode(der[-32:]).decode()   # RFC 8463: the raw 32-byte key
+    assert r["value"].endswith("p=" + pub), r["selector"]
+    assert r["selector"] in a["keytable"]
+PY
+passed=$((passed + 1))
+
+# SPF counted through the providers' real include trees (zone data), and
+# the plan's records lint clean where they fit the limit
+cat > "$tmp/providers.zone" <<'ZONE'
+spf.protection.outlook.com. 3600 IN TXT "v=spf1 ip4:40.92.0.0/15 include:spfa.protection.outlook.com -all"
+spfa.protection.outlook.com. 3600 IN TXT "v=spf1 ip4:40.107.0.0/16 -all"
+_spf.google.com. 3600 IN TXT "v=spf1 include:_netblocks.google.com include:_netblocks2.google.com include:_netblocks3.google.com ~all"
+_netblocks.google.com. 3600 IN TXT "v=spf1 ip4:35.190.247.0/24 ~all"
+_netblocks2.google.com. 3600 IN TXT "v=spf1 ip6:2001:4860:4000::/36 ~all"
+_netblocks3.google.com. 3600 IN TXT "v=spf1 ip4:172.217.0.0/19 ~all"
+sendgrid.net. 3600 IN TXT "v=spf1 ip4:167.89.0.0/17 -all"
+servers.mcsv.net. 3600 IN TXT "v=spf1 ip4:205.201.128.0/20 -all"
+mail.zendesk.com. 3600 IN TXT "v=spf1 include:_spf1.zendesk.com include:_spf2.zendesk.com -all"
+_spf1.zendesk.com. 3600 IN TXT "v=spf1 ip4:192.161.144.0/20 -all"
+_spf2.zendesk.com. 3600 IN TXT "v=spf1 ip4:216.198.0.0/18 -all"
+_spf.salesforce.com. 3600 IN TXT "v=spf1 include:_spfblocks.salesforce.com -all"
+_spfblocks.salesforce.com. 3600 IN TXT "v=spf1 ip4:13.108.0.0/14 -all"
+_spf.ticketing.example. 3600 IN TXT "v=spf1 a mx -all"
+_spf.ticketing.example. 3600 IN A 198.18.0.1
+_spf.ticketing.example. 3600 IN MX 10 mx.ticketing.example.
+mx.ticketing.example. 3600 IN A 198.18.0.2
+amazonses.com. 3600 IN TXT "v=spf1 ip4:199.255.192.0/22 -all"
+ZONE
+"$mp" plan "$src/examples/inventory-large.yml" --seed 7 --date 202611 --zone "$tmp/providers.zone" \
+	--json > "$tmp/count.json"
+/usr/bin/python3 - "$tmp/count.json" <<'PY' || fail "SPF counting"
+import json, sys
+p = json.load(open(sys.argv[1]))
+spf = {r["domain"]: r for r in p["records"] if r["kind"] == "spf"}
+# group.example: 6 includes + google 3 + zendesk 2 + salesforce 1 + ticketing a, mx 2 + outlook 0
+assert spf["group.example"]["dns_lookups"] == 14, spf["group.example"]
+assert spf["shop.example"]["dns_lookups"] == 1, spf["shop.example"]
+over = [w for w in p["warnings"] if w["id"] == "plan-spf-over-limit"]
+assert len(over) == 1 and over[0]["domain"] == "group.example", over
+assert "14 DNS lookups" in over[0]["message"], over
+assert "include:_spf.google.com (4 lookups)" in over[0]["fix"], over
+PY
+for inv in small large parked; do
+	cat "$tmp/$inv.zone" "$tmp/providers.zone" > "$tmp/$inv-all.zone"
+done
+for d in small:small.example large:shop.example parked:parked.example; do
+	inv=${d%%:*}; dom=${d#*:}
+	"$mp" spf --lint "$dom" --zone "$tmp/$inv-all.zone" --json > "$tmp/lint.json" || fail "lint $dom exit"
+	/usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = [f for f in r["findings"] if f["severity"] != "info"]
+assert r["strict_ok"] and not bad, (r["domain"], bad)' "$tmp/lint.json" || fail "lint $dom not clean"
+done
+"$mp" spf --lint group.example --zone "$tmp/large-all.zone" --json > "$tmp/lint.json" && fail "group.example should be over the limit"
+grep -q '"dns_lookups":14' "$tmp/lint.json" || fail "linter and plan disagree on group.example"
+passed=$((passed + 1))
+
 echo "$passed passed, 0 failed"
