@@ -118,6 +118,10 @@ fix_line(struct mp_buf *b, struct mp_str line, size_t indent)
 			q = (ptrdiff_t)i + 4;
 			break;
 		}
+	if (q < 0 && line.len + indent > WIDTH) {   /* advice, not a record */
+		wrap(b, line, indent);
+		return;
+	}
 	if (line.len + indent <= WIDTH || q < 0 || line.ptr[line.len - 1] != '"') {
 		for (size_t k = 0; k < indent; k++)
 			mp_buf_append_byte(b, ' ');
