@@ -408,7 +408,7 @@ dispatch(struct mp_dmarc_record *r, unsigned *seen, struct mp_str name, struct m
 
 /* settle - effective policies and status (RFC 9989 §4.7, §4.10.1) */
 static void
-settle(struct mp_dmarc_record *r, unsigned seen)
+settle(struct mp_dmarc_record *r, unsigned seen, struct mp_str fo_name, struct mp_str fo_value)
 {
 	bool sp_bad = (seen & (1u << TAG_SP)) && r->sp == MP_DMARC_POLICY_UNSET;
 	bool np_bad = (seen & (1u << TAG_NP)) && r->np == MP_DMARC_POLICY_UNSET;
@@ -416,7 +416,7 @@ settle(struct mp_dmarc_record *r, unsigned seen)
 	if (!(seen & (1u << TAG_P)))
 		add_finding(r, MP_REASON_DMARC_NO_P, true, MP_STR_NULL, MP_STR_NULL);
 	if ((seen & (1u << TAG_FO)) && r->nruf == 0)
-		add_finding(r, MP_REASON_DMARC_FO_WITHOUT_RUF, false, MP_STR_LIT("fo"), MP_STR_NULL);
+		add_finding(r, MP_REASON_DMARC_FO_WITHOUT_RUF, false, fo_name, fo_value);
 	if (r->p != MP_DMARC_POLICY_UNSET && !sp_bad && !np_bad) {
 		r->status = MP_DMARC_REC_OK;
 		r->eff_p = r->p;
@@ -455,7 +455,7 @@ mp_dmarc_is_record(struct mp_str text)
 enum mp_status
 mp_dmarc_record_parse(struct mp_str text, struct mp_dmarc_record *r)
 {
-	struct mp_str part, name, value;
+	struct mp_str part, name, value, fo_name = MP_STR_NULL, fo_value = MP_STR_NULL;
 	unsigned seen = 0;
 	size_t pos;
 
@@ -486,9 +486,13 @@ mp_dmarc_record_parse(struct mp_str text, struct mp_dmarc_record *r)
 			            true, MP_STR_NULL, part);
 			continue;
 		}
+		if (mp_str_eq_nocase_c(name, "fo") && fo_name.len == 0) {
+			fo_name = name;
+			fo_value = value;
+		}
 		dispatch(r, &seen, name, value);
 	}
-	settle(r, seen);
+	settle(r, seen, fo_name, fo_value);
 	return MP_OK;
 }
 

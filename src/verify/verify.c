@@ -274,7 +274,7 @@ give_auth(struct mp_verify *v)
 	struct mp_dmarc_spf spf, *sp = NULL;
 	size_t n = 0;
 
-	if (v->spf != NULL) {
+	if (v->comp[C_SPF].active) {
 		const struct mp_spf_outcome *o = mp_spf_eval_outcome(v->spf);
 		spf.result = mp_verify_spf_auth(o->result);
 		spf.domain = o->domain;
@@ -399,7 +399,7 @@ finish(struct mp_verify *v)
 {
 	struct mp_verify_result *r = &v->res;
 
-	if (v->spf != NULL)
+	if (v->comp[C_SPF].active)
 		r->spf = mp_spf_eval_outcome(v->spf);
 	if (v->helo != NULL && v->comp[C_HELO].active)
 		r->spf_helo = mp_spf_eval_outcome(v->helo);
