@@ -247,15 +247,21 @@ push(struct parser *ps, struct mp_addr *ad)
 {
 	struct mp_addr_list *l = ps->out;
 
-	if (!make_spec(ps->a, ad))
-		{ perr(ps, MP_REASON_NOMEM); return; }
-	if (l->n >= MP_LIMIT_ADDRESSES)
-		{ perr(ps, MP_REASON_MSG_TOO_MANY_ADDRESSES); return; }
+	if (!make_spec(ps->a, ad)) {
+		perr(ps, MP_REASON_NOMEM);
+		return;
+	}
+	if (l->n >= MP_LIMIT_ADDRESSES) {
+		perr(ps, MP_REASON_MSG_TOO_MANY_ADDRESSES);
+		return;
+	}
 	if (l->n == ps->cap) {
 		size_t cap = ps->cap ? ps->cap * 2 : 4;
 		struct mp_addr *na = mp_arena_alloc(ps->a, cap * sizeof *na);
-		if (na == NULL)
-			{ perr(ps, MP_REASON_NOMEM); return; }
+		if (na == NULL) {
+			perr(ps, MP_REASON_NOMEM);
+			return;
+		}
 		if (l->n)
 			memcpy(na, l->addrs, l->n * sizeof *na);
 		l->addrs = na;
@@ -406,12 +412,15 @@ parse_addr_spec(struct parser *ps, struct mp_addr *ad)
 	ad->local = parse_local(ps);
 	if (ps->failed)
 		return;
-	if (!msg_utf8_valid(ad->local))
-		{ perr(ps, MP_REASON_MSG_ADDR_SYNTAX); return; }
+	if (!msg_utf8_valid(ad->local)) {
+		perr(ps, MP_REASON_MSG_ADDR_SYNTAX);
+		return;
+	}
 	if (!is_sp(ps, '@')) {
 		ad->domain = mp_str_make("", 0);
-		{ perr(ps, ps->lx.cur.kind == T_ERR ? MP_REASON_MSG_ADDR_SYNTAX
-		    : MP_REASON_MSG_NO_DOMAIN); return; }
+		perr(ps, ps->lx.cur.kind == T_ERR ? MP_REASON_MSG_ADDR_SYNTAX
+		    : MP_REASON_MSG_NO_DOMAIN);
+		return;
 	}
 	lex(ps);
 	parse_domain(ps, ad);
@@ -431,8 +440,10 @@ skip_route(struct parser *ps)
 		} else
 			lex(ps);
 	}
-	if (!ps->failed && !is_sp(ps, ':'))
-		{ perr(ps, MP_REASON_MSG_ADDR_SYNTAX); return; }
+	if (!ps->failed && !is_sp(ps, ':')) {
+		perr(ps, MP_REASON_MSG_ADDR_SYNTAX);
+		return;
+	}
 	lex(ps);
 }
 
@@ -445,11 +456,15 @@ parse_angle(struct parser *ps, struct mp_addr *ad)
 		skip_route(ps);
 	if (ps->failed)
 		return;
-	if (is_sp(ps, '>'))
-		{ perr(ps, MP_REASON_MSG_EMPTY_ADDRESS); return; }
+	if (is_sp(ps, '>')) {
+		perr(ps, MP_REASON_MSG_EMPTY_ADDRESS);
+		return;
+	}
 	parse_addr_spec(ps, ad);
-	if (!ps->failed && !is_sp(ps, '>'))
-		{ perr(ps, MP_REASON_MSG_ADDR_SYNTAX); return; }
+	if (!ps->failed && !is_sp(ps, '>')) {
+		perr(ps, MP_REASON_MSG_ADDR_SYNTAX);
+		return;
+	}
 	lex(ps);
 }
 
@@ -497,12 +512,15 @@ parse_mailbox(struct parser *ps, bool in_group, struct tok next, size_t nwords)
 			return;
 		ad.display_has_addr = msg_text_has_addr(ad.display);
 		if (!ad.display_has_addr && msg_phrase_has_addr(mp_str_make(from,
-		    (size_t)(ps->lx.cur.text.ptr - from)), ps->a, &ad.display_has_addr) != MP_OK)
-			{ perr(ps, MP_REASON_NOMEM); return; }
+		    (size_t)(ps->lx.cur.text.ptr - from)), ps->a, &ad.display_has_addr) != MP_OK) {
+			perr(ps, MP_REASON_NOMEM);
+			return;
+		}
 		parse_angle(ps, &ad);
 	} else if (nwords == 0) {
-		{ perr(ps, ps->lx.cur.kind == T_END || is_sp(ps, ',') || is_sp(ps, ';')
-		    ? MP_REASON_MSG_EMPTY_ADDRESS : MP_REASON_MSG_ADDR_SYNTAX); return; }
+		perr(ps, ps->lx.cur.kind == T_END || is_sp(ps, ',') || is_sp(ps, ';')
+		    ? MP_REASON_MSG_EMPTY_ADDRESS : MP_REASON_MSG_ADDR_SYNTAX);
+		return;
 	} else
 		parse_addr_spec(ps, &ad);
 	if (ad.local.ptr != NULL && ad.domain.ptr != NULL && ps->st != MP_ENOMEM)
@@ -531,13 +549,17 @@ parse_group(struct parser *ps)
 			continue;
 		}
 		next = look_ahead(ps, &nwords);
-		if (ps->lx.cur.kind == T_END || (next.kind == T_SPECIAL && next.ch == ':'))
-			{ perr(ps, MP_REASON_MSG_ADDR_SYNTAX); return; }   /* no ';', nested group */
+		if (ps->lx.cur.kind == T_END || (next.kind == T_SPECIAL && next.ch == ':')) {
+			perr(ps, MP_REASON_MSG_ADDR_SYNTAX);   /* no ';', nested group */
+			return;
+		}
 		parse_mailbox(ps, true, next, nwords);
 		if (ps->failed)
 			return;
-		if (!is_sp(ps, ',') && !is_sp(ps, ';'))
-			{ perr(ps, MP_REASON_MSG_ADDR_SYNTAX); return; }
+		if (!is_sp(ps, ',') && !is_sp(ps, ';')) {
+			perr(ps, MP_REASON_MSG_ADDR_SYNTAX);
+			return;
+		}
 	}
 }
 
