@@ -149,4 +149,31 @@ done
 grep -q '"dns_lookups":14' "$tmp/lint.json" || fail "linter and plan disagree on group.example"
 passed=$((passed + 1))
 
+# the records each plan produces, served from a zone, make `mailproof check`
+# report protected; the over-limit domain is at risk for exactly the reason
+# the plan warned about
+: > "$tmp/check.zone"
+for inv in small large parked; do
+	"$mp" plan "$src/examples/inventory-$inv.yml" --keys "$tmp/ckeys" --json 2>/dev/null |
+		/usr/bin/python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["records"]:
+    if r["kind"] != "dkim-provider-key":   # keys the provider hands out are not ours
+        print(r["zone_line"])' >> "$tmp/check.zone"
+done
+cat "$tmp/providers.zone" >> "$tmp/check.zone"
+for d in small.example shop.example group-legacy.example parked.example group.example; do
+	"$mp" check --zone "$tmp/check.zone" "$d" --json > "$tmp/check.json" || true
+	/usr/bin/python3 - "$tmp/check.json" "$d" <<'PY' || fail "check $d: $(cat "$tmp/check.json")"
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+bad = sorted(f["id"] for f in r["findings"] if f["severity"] not in ("info",))
+if sys.argv[2] == "group.example":
+    assert r["verdict"] == "at-risk" and bad == ["spf-too-many-lookups"], (r["verdict"], bad)
+else:
+    assert r["verdict"] == "protected" and bad == [], (r["verdict"], bad)
+PY
+done
+passed=$((passed + 1))
+
 echo "$passed passed, 0 failed"
