@@ -162,8 +162,13 @@ canon_relaxed(struct mp_buf *out, struct mp_str raw)
 	bool wsp = false, any = false;
 	enum mp_status st = MP_OK;
 
-	for (size_t k = 0; k < name.len && st == MP_OK; k++)
-		st = mp_buf_append_byte(out, (char)mp_lower((unsigned char)name.ptr[k]));
+	for (size_t k = 0; k < name.len && st == MP_OK; k++) {
+		unsigned char c = (unsigned char)name.ptr[k];
+
+		if (c == '\r' || c == '\n' || mp_is_wsp(c))
+			continue;       /* only in malformed fields; never in h= names */
+		st = mp_buf_append_byte(out, (char)mp_lower(c));
+	}
 	if (st == MP_OK)
 		st = mp_buf_append_byte(out, ':');
 	for (; i < raw.len && st == MP_OK; i++) {
