@@ -18,6 +18,13 @@
 
 #include "authres_internal.h"
 
+/* where comment text goes: joined with one space, grown by doubling so
+ * many comments cost linear space */
+struct sink {
+	struct mp_str *text;
+	size_t cap;
+};
+
 struct ap {
 	const char *p, *end;
 	struct mp_arena *a;
@@ -80,9 +87,36 @@ copy_text(struct ap *ap, const char *from, const char *to)
 	return mp_str_make(o, n);
 }
 
-/* comment - one comment at '('; its text joined onto *sink when given */
+/* sink_add - append text to the sink */
 static void
-comment(struct ap *ap, struct mp_str *sink)
+sink_add(struct ap *ap, struct sink *sk, struct mp_str text)
+{
+	struct mp_str *t = sk->text;
+	size_t need = t->ptr ? t->len + 1 + text.len : text.len;
+	char *o;
+
+	if (t->ptr == NULL || need + 1 > sk->cap) {
+		sk->cap = need < 32 ? 64 : need * 2;
+		if ((o = mp_arena_alloc(ap->a, sk->cap)) == NULL) {
+			ap_err(ap, MP_REASON_NOMEM);
+			return;
+		}
+		if (t->ptr)
+			memcpy(o, t->ptr, t->len);
+	} else
+		o = (char *)t->ptr;             /* ours, in the arena */
+	if (t->ptr) {
+		o[t->len] = ' ';
+		memcpy(o + t->len + 1, text.ptr, text.len);
+	} else
+		memcpy(o, text.ptr, text.len);
+	o[need] = '\0';
+	*t = mp_str_make(o, need);
+}
+
+/* comment - one comment at '('; its text joined onto the sink when given */
+static void
+comment(struct ap *ap, struct sink *sink)
 {
 	const char *start = ap->p + 1, *q;
 	size_t depth = 0;
@@ -108,26 +142,13 @@ comment(struct ap *ap, struct mp_str *sink)
 	if (sink == NULL)
 		return;
 	text = copy_text(ap, start, q);
-	if (ap->failed)
-		return;
-	if (sink->ptr != NULL) {                /* several comments: one space between */
-		char *o = mp_arena_alloc(ap->a, sink->len + text.len + 2);
-		if (o == NULL) {
-			ap_err(ap, MP_REASON_NOMEM);
-			return;
-		}
-		memcpy(o, sink->ptr, sink->len);
-		o[sink->len] = ' ';
-		memcpy(o + sink->len + 1, text.ptr, text.len);
-		o[sink->len + 1 + text.len] = '\0';
-		text = mp_str_make(o, sink->len + 1 + text.len);
-	}
-	*sink = text;
+	if (!ap->failed)
+		sink_add(ap, sink, text);
 }
 
 /* cfws - skip FWS and comments, keeping comment text in sink (or not) */
 static void
-cfws(struct ap *ap, struct mp_str *sink)
+cfws(struct ap *ap, struct sink *sink)
 {
 	for (;;) {
 		int c = at(ap);
@@ -243,17 +264,18 @@ grow(struct ap *ap, void **arr, size_t n, size_t *cap, size_t sz)
 
 /* property - ptype "." property "=" pvalue (ptype read already) */
 static void
-property(struct ap *ap, struct mp_authres_result *r, struct mp_str ptype, size_t *cap)
+property(struct ap *ap, struct mp_authres_result *r, struct mp_str ptype, size_t *cap,
+         struct sink *sk)
 {
 	struct mp_authres_prop p;
 
 	p.ptype = ptype;
 	expect(ap, '.');
-	cfws(ap, &r->comment);
+	cfws(ap, sk);
 	p.property = keyword(ap, ar_is_prop_char);
-	cfws(ap, &r->comment);
+	cfws(ap, sk);
 	expect(ap, '=');
-	cfws(ap, &r->comment);
+	cfws(ap, sk);
 	p.value = value(ap);
 	if (ap->failed)
 		return;
@@ -270,6 +292,7 @@ static void
 resinfo(struct ap *ap, struct mp_authres_result *r)
 {
 	size_t cap = 0;
+	struct sink sk = { &r->comment, 0 };
 
 	memset(r, 0, sizeof *r);
 	r->method = keyword(ap, ar_is_keyword);
@@ -286,22 +309,22 @@ resinfo(struct ap *ap, struct mp_authres_result *r)
 	for (;;) {
 		struct mp_str k;
 
-		cfws(ap, &r->comment);
+		cfws(ap, &sk);
 		if (at(ap) < 0 || at(ap) == ';')
 			return;
 		k = keyword(ap, ar_is_keyword);
-		cfws(ap, &r->comment);
+		cfws(ap, &sk);
 		if (at(ap) == '=' && mp_str_eq_nocase_c(k, "reason")) {
 			if (r->reason.ptr != NULL) {
 				ap_err(ap, MP_REASON_AUTHRES_DUP_REASON);
 				return;
 			}
 			ap->p++;
-			cfws(ap, &r->comment);
+			cfws(ap, &sk);
 			r->reason = value(ap);
 			continue;
 		}
-		property(ap, r, k, &cap);
+		property(ap, r, k, &cap, &sk);
 	}
 }
 
@@ -421,6 +444,7 @@ mp_received_spf_parse(struct mp_str value_s, struct mp_arena *a, struct mp_recei
 {
 	struct ap ap = { value_s.ptr ? value_s.ptr : "", NULL, a, why,
 	                 MP_REASON_AUTHRES_SPF_SYNTAX, MP_OK, false };
+	struct sink sk = { &out->comment, 0 };
 	size_t cap = 0;
 
 	ap.end = ap.p + value_s.len;
@@ -428,7 +452,7 @@ mp_received_spf_parse(struct mp_str value_s, struct mp_arena *a, struct mp_recei
 	mp_why_clear(why);
 	cfws(&ap, NULL);
 	out->result = keyword(&ap, ar_is_keyword);
-	cfws(&ap, &out->comment);
+	cfws(&ap, &sk);
 	while (!ap.failed && at(&ap) >= 0) {
 		struct mp_spf_kv kv;
 
@@ -437,11 +461,11 @@ mp_received_spf_parse(struct mp_str value_s, struct mp_arena *a, struct mp_recei
 			break;
 		}
 		kv.key = keyword(&ap, ar_is_prop_char);
-		cfws(&ap, &out->comment);
+		cfws(&ap, &sk);
 		expect(&ap, '=');
-		cfws(&ap, &out->comment);
+		cfws(&ap, &sk);
 		kv.value = value(&ap);
-		cfws(&ap, &out->comment);
+		cfws(&ap, &sk);
 		if (ap.failed)
 			break;
 		if (out->n >= MP_LIMIT_AUTHRES_PROPS) {
@@ -454,7 +478,7 @@ mp_received_spf_parse(struct mp_str value_s, struct mp_arena *a, struct mp_recei
 		if (at(&ap) < 0)
 			break;
 		expect(&ap, ';');
-		cfws(&ap, &out->comment);
+		cfws(&ap, &sk);
 	}
 	return ap.st;
 }

@@ -270,10 +270,43 @@ push(struct parser *ps, struct mp_addr *ad)
 	l->addrs[l->n++] = *ad;
 }
 
-/* span_buf - arena room for text built from input bytes [from, to) */
-static char *
-span_buf(struct parser *ps, const char *from, const char *to, size_t factor)
+/* look_ahead - the first token after a run of words and dots */
+static struct tok
+look_ahead(struct parser *ps, size_t *nwords)
 {
+	struct lexer save = ps->lx;
+	bool failed = ps->failed;
+	enum mp_status st = ps->st;
+	struct mp_why why;
+	struct tok t;
+
+	mp_why_clear(&why);
+	if (ps->why)
+		why = *ps->why;
+
+	*nwords = 0;
+	while (is_word(&ps->lx.cur) || is_sp(ps, '.')) {
+		*nwords += is_word(&ps->lx.cur);
+		lex(ps);
+	}
+	t = ps->lx.cur;
+	ps->lx = save;
+	ps->failed = failed;            /* an error here will be met again */
+	ps->st = st;
+	if (ps->why)
+		*ps->why = why;
+	return t;
+}
+
+/* span_buf - arena room for text built from the run of words and dots
+ * starting at from (factor bytes out per byte in); exact, so a long list
+ * never costs more than its own length */
+static char *
+span_buf(struct parser *ps, const char *from, size_t factor)
+{
+	size_t nwords;
+	struct tok t = look_ahead(ps, &nwords);
+	const char *to = t.kind == T_END || t.text.ptr == NULL ? ps->lx.end : t.text.ptr;
 	char *o = mp_arena_alloc(ps->a, (size_t)(to - from) * factor + 1);
 
 	if (o == NULL)
@@ -286,7 +319,7 @@ static struct mp_str
 parse_display(struct parser *ps)
 {
 	const char *from = ps->lx.cur.text.ptr ? ps->lx.cur.text.ptr : ps->lx.p;
-	char *o = span_buf(ps, from, ps->lx.end, 2);
+	char *o = span_buf(ps, from, 2);
 	size_t n = 0;
 	bool prev_ew = false, first = true;
 
@@ -330,7 +363,7 @@ parse_local(struct parser *ps)
 		    : MP_REASON_MSG_ADDR_SYNTAX);
 		return MP_STR_NULL;
 	}
-	if ((o = span_buf(ps, ps->lx.cur.text.ptr, ps->lx.end, 1)) == NULL)
+	if ((o = span_buf(ps, ps->lx.cur.text.ptr, 1)) == NULL)
 		return MP_STR_NULL;
 	for (;;) {
 		struct tok *t = &ps->lx.cur;
@@ -376,7 +409,7 @@ parse_domain(struct parser *ps, struct mp_addr *ad)
 		    : MP_REASON_MSG_NO_DOMAIN);
 		return;
 	}
-	if ((o = span_buf(ps, t->text.ptr, ps->lx.end, 1)) == NULL)
+	if ((o = span_buf(ps, t->text.ptr, 1)) == NULL)
 		return;
 	for (;;) {
 		memcpy(o + n, t->text.ptr, t->text.len);
@@ -466,34 +499,6 @@ parse_angle(struct parser *ps, struct mp_addr *ad)
 		return;
 	}
 	lex(ps);
-}
-
-/* look_ahead - the first token after a run of words and dots */
-static struct tok
-look_ahead(struct parser *ps, size_t *nwords)
-{
-	struct lexer save = ps->lx;
-	bool failed = ps->failed;
-	enum mp_status st = ps->st;
-	struct mp_why why;
-	struct tok t;
-
-	mp_why_clear(&why);
-	if (ps->why)
-		why = *ps->why;
-
-	*nwords = 0;
-	while (is_word(&ps->lx.cur) || is_sp(ps, '.')) {
-		*nwords += is_word(&ps->lx.cur);
-		lex(ps);
-	}
-	t = ps->lx.cur;
-	ps->lx = save;
-	ps->failed = failed;            /* an error here will be met again */
-	ps->st = st;
-	if (ps->why)
-		*ps->why = why;
-	return t;
 }
 
 /* parse_mailbox - name-addr or addr-spec (not a group) */

@@ -370,6 +370,19 @@ test_parse_limits(void **state)
 		o += (size_t)snprintf(in + o, 64 * 1024 - o, " header.d=a");
 	assert_int_equal(mp_authres_parse(mp_str_make(in, o), &a, &ar, &why), MP_ELIMIT);
 	assert_int_equal(why.reason, MP_REASON_AUTHRES_TOO_MANY_PROPS);
+	mp_arena_reset(&a);
+	/* 20000 comments in one result: joined in linear space (1 MiB arena) */
+	{
+		struct mp_arena small;
+		o = (size_t)snprintf(in, 64 * 1024, "x; spf=pass");
+		for (int i = 0; i < 20000; i++)
+			o += (size_t)snprintf(in + o, 64 * 1024 - o, "(c)");
+		mp_arena_init(&small, 1u << 20);
+		assert_int_equal(mp_authres_parse(mp_str_make(in, o), &small, &ar, &why), MP_OK);
+		assert_false(mp_why_failed(&why));
+		assert_int_equal(ar.results[0].comment.len, 20000 * 2 - 1);
+		mp_arena_fini(&small);
+	}
 	mp_arena_fini(&a);
 	free(in);
 }

@@ -281,6 +281,29 @@ test_addr_limit(void **state)
 	free(in);
 }
 
+static void
+test_addr_linear_memory(void **state)
+{
+	/* 1000 display-named addresses (~36 KB) fit an arena of 1 MiB: memory
+	 * per address is bounded by its own length, not the rest of the list */
+	struct mp_arena a;
+	struct mp_addr_list l;
+	struct mp_why why;
+	size_t n = MP_LIMIT_ADDRESSES, cap = n * 48, o = 0;
+	char *in = malloc(cap);
+
+	(void)state;
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(in + o, cap - o, "%sName %zu <a%zu@x.example>", i ? ", " : "", i, i);
+	mp_arena_init(&a, 1u << 20);
+	assert_int_equal(mp_addr_parse_list(mp_str_make(in, o), &a, &l, &why), MP_OK);
+	assert_false(mp_why_failed(&why));
+	assert_int_equal(l.n, n);
+	assert_true(mp_str_eq_c(l.addrs[n - 1].display, "Name 999"));
+	mp_arena_fini(&a);
+	free(in);
+}
+
 static const struct path_case {
 	const char *name;
 	const char *in;
@@ -533,6 +556,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_cases),
 		cmocka_unit_test(test_addr_limit),
+		cmocka_unit_test(test_addr_linear_memory),
 		cmocka_unit_test(test_path_cases),
 		cmocka_unit_test(test_author_cases),
 		cmocka_unit_test(test_author_incomplete),
