@@ -130,6 +130,15 @@ MP_API const struct mp_dns_answer *mp_dns_answer_dup(struct mp_arena *a,
  * MP_ELIMIT/MP_ENOMEM from the buffer. */
 MP_API enum mp_status mp_dns_rr_format(const struct mp_dns_rr *rr, struct mp_buf *out);
 
+/* Decode a DNS response (RFC 1035 §4.1) to the question (qname, qtype)
+ * into arena: rcode, CNAME chain from qname, records of qtype; the answer
+ * is MP_DNS_MALFORMED (with why) when the packet breaks the format.
+ * MP_ENOMEM when the arena is full. Drivers use it; so can tests. */
+MP_API enum mp_status mp_dns_answer_from_packet(const uint8_t *pkt, size_t len,
+                                                struct mp_str qname, uint16_t qtype,
+                                                struct mp_arena *a,
+                                                const struct mp_dns_answer **out);
+
 /* ---- names ---- */
 /* Presentation name to wire form (RFC 1035 §3.1); false when malformed
  * (empty label, label > 63, name > 255, bad escape). wire holds
@@ -175,6 +184,12 @@ MP_API enum mp_status mp_zone_lookup(const struct mp_zone *z, const struct mp_dn
                                      struct mp_arena *a, const struct mp_dns_answer **out);
 /* Records loaded (for tests and `mailproof dns`). */
 MP_API size_t mp_zone_count(const struct mp_zone *z);
+/* Call fn for every record (owner in presentation form, no trailing dot),
+ * in no particular order; stops at the first status fn returns other than
+ * MP_OK and returns it. */
+typedef enum mp_status mp_zone_walk_fn(void *arg, struct mp_str owner,
+                                       const struct mp_dns_rr *rr);
+MP_API enum mp_status mp_zone_walk(const struct mp_zone *z, mp_zone_walk_fn *fn, void *arg);
 
 /* ---- resolvers (drivers) ---- */
 struct mp_resolver;

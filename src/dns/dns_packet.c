@@ -242,3 +242,15 @@ mp_dns_packet_answer(const uint8_t *pkt, size_t len, struct mp_str qname, uint16
 		ans->status = ans->nrr > 0 ? MP_DNS_OK : MP_DNS_NODATA;
 	return MP_OK;
 }
+
+/* mp_dns_answer_from_packet - public face of mp_dns_packet_answer */
+enum mp_status
+mp_dns_answer_from_packet(const uint8_t *pkt, size_t len, struct mp_str qname, uint16_t qtype,
+                          struct mp_arena *a, const struct mp_dns_answer **out)
+{
+	struct mp_dns_answer *ans = NULL;
+	enum mp_status st = mp_dns_packet_answer(pkt, len, qname, qtype, a, &ans);
+
+	*out = ans;
+	return st;
+}

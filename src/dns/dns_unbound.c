@@ -382,6 +382,14 @@ configure(struct ub_ctx *ctx, const struct mp_unbound_opts *o, struct mp_why *wh
 	what = "do-not-query-localhost";
 	if ((rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) != 0)
 		goto bad;
+	/* bulk checks keep thousands of questions in flight; past the default
+	 * 1024 per thread libunbound drops ("jostles") them as SERVFAIL */
+	what = "num-queries-per-thread";
+	if ((rc = ub_ctx_set_option(ctx, "num-queries-per-thread:", "16384")) != 0)
+		goto bad;
+	what = "outgoing-range";
+	if ((rc = ub_ctx_set_option(ctx, "outgoing-range:", "16384")) != 0)
+		goto bad;
 	for (size_t i = 0; i < o->nunblock; i++) {
 		char zone[MP_LIMIT_DNS_NAME_TEXT + 16];
 		int n = snprintf(zone, sizeof zone, "%s nodefault", o->unblock_zones[i]);

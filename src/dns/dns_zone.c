@@ -478,3 +478,20 @@ mp_zone_lookup(const struct mp_zone *z, const struct mp_dns_question *q, struct 
 			return MP_ENOMEM;
 	}
 }
+
+/* mp_zone_walk - every record, table order */
+enum mp_status
+mp_zone_walk(const struct mp_zone *z, mp_zone_walk_fn *fn, void *arg)
+{
+	enum mp_status st;
+
+	for (size_t i = 0; i < z->cap; i++) {
+		const struct znode *n = z->tab[i];
+		if (n == NULL)
+			continue;
+		for (const struct zrec *r = n->head; r != NULL; r = r->next)
+			if ((st = fn(arg, n->name, &r->rr)) != MP_OK)
+				return st;
+	}
+	return MP_OK;
+}

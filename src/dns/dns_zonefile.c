@@ -35,7 +35,7 @@ struct zreader {
 	const char *file;
 	size_t line;
 	struct ztok *toks;
-	size_t ntok;
+	size_t ntok, cap;
 	bool blank_owner;       /* the entry began with white space */
 	struct mp_dns_wname origin;
 	bool has_origin;
@@ -46,6 +46,8 @@ struct zreader {
 	const char *err;
 	size_t err_line;
 };
+
+static const char oom[] = "out of memory";
 
 /* fail - record an error at a line; returns false for "return fail(...)" */
 static bool
@@ -62,6 +64,14 @@ push(struct zreader *r, const char *start, size_t len, bool quoted)
 {
 	if (r->ntok >= MP_LIMIT_ZONE_TOKENS)
 		return fail(r, r->line, "too many fields in one entry");
+	if (r->ntok == r->cap) {
+		size_t cap = r->cap * 2;
+		struct ztok *t = mp_realloc(r->toks, cap * sizeof *t);
+		if (t == NULL)
+			return fail(r, r->line, oom);
+		r->toks = t;
+		r->cap = cap;
+	}
 	r->toks[r->ntok].s = mp_str_make(start, len);
 	r->toks[r->ntok].quoted = quoted;
 	r->toks[r->ntok].line = r->line;
@@ -160,8 +170,6 @@ read_entry(struct zreader *r)
 		return fail(r, paren_line, "'(' never closed");
 	return r->ntok > 0;
 }
-
-static const char oom[] = "out of memory";
 
 /* app - append; *err tells out-of-memory from too-long rdata */
 static bool
@@ -541,7 +549,8 @@ reader_init(struct zreader *r, struct mp_str text, const char *file)
 	r->end = text.ptr + text.len;
 	r->file = file ? file : "-";
 	r->line = 1;
-	r->toks = mp_alloc(MP_LIMIT_ZONE_TOKENS * sizeof *r->toks);
+	r->cap = 16;
+	r->toks = mp_alloc(r->cap * sizeof *r->toks);
 	return r->toks != NULL;
 }
 
@@ -572,7 +581,7 @@ mp_zone_parse(struct mp_zone *z, struct mp_str text, const char *filename,
 			st = record(&r, z);
 	}
 	if (st == MP_OK && r.err != NULL)
-		st = MP_EINVAL;
+		st = r.err == oom ? MP_ENOMEM : MP_EINVAL;
 	if (st == MP_EINVAL)
 		mp_why_setf(why, MP_REASON_DNS_ZONE_SYNTAX, "%s:%zu: %s", r.file, r.err_line, r.err);
 	else if (st != MP_OK)
