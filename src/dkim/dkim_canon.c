@@ -85,13 +85,64 @@ eol(struct mp_dkim_bcanon *bc)
 	}
 }
 
+/* put_block - many output bytes; large blocks bypass the buffer */
+static void
+put_block(struct mp_dkim_bcanon *bc, const char *p, size_t n)
+{
+	if (n > sizeof bc->buf - bc->nbuf) {
+		flush(bc);
+		if (n >= sizeof bc->buf) {
+			bc->out(bc->arg, p, n);
+			bc->len += n;
+			return;
+		}
+	}
+	memcpy(bc->buf + bc->nbuf, p, n);
+	bc->nbuf += n;
+}
+
+/* content_run - ordinary content bytes (no CR, LF, or WSP under relaxed) */
+static void
+content_run(struct mp_dkim_bcanon *bc, const char *p, size_t n)
+{
+	if (bc->empty_lines > 0)
+		put_held(bc);
+	if (bc->wsp) {
+		put(bc, ' ');
+		bc->wsp = false;
+	}
+	put_block(bc, p, n);
+	bc->line = true;
+}
+
+/* special - bytes the fast path stops at: [0] simple, [1] relaxed */
+static const unsigned char special[2][256] = {
+	{ ['\r'] = 1, ['\n'] = 1 },
+	{ ['\r'] = 1, ['\n'] = 1, [' '] = 1, ['\t'] = 1 },
+};
+
 /* mp_dkim_bcanon_feed - canonicalize the next body bytes */
 void
 mp_dkim_bcanon_feed(struct mp_dkim_bcanon *bc, const char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		char c = p[i];
+	const unsigned char *sp = special[bc->canon == MP_DKIM_RELAXED];
+	size_t i = 0;
 
+	while (i < len) {
+		char c;
+
+		if (!bc->cr) {          /* fast path: a run of ordinary bytes */
+			size_t j = i;
+
+			while (j < len && !sp[(unsigned char)p[j]])
+				j++;
+			if (j > i) {
+				content_run(bc, p + i, j - i);
+				i = j;
+				continue;
+			}
+		}
+		c = p[i++];
 		if (bc->cr) {
 			bc->cr = false;
 			if (c == '\n') {
