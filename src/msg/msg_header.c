@@ -309,7 +309,7 @@ enum mp_status
 mp_msg_feed(struct mp_msg *m, const char *p, size_t len)
 {
 	enum mp_status st = MP_OK;
-	size_t i = 0, used;
+	size_t i = 0, used = 0;
 
 	if (m->st == ST_FAILED)
 		return m->fail_st;
