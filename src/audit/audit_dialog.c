@@ -170,7 +170,12 @@ build_command(struct mp_smtp_dialog *d)
 		st = mp_buf_printf(&d->cmd, "MAIL FROM:<mailproof-audit@%.*s>",
 		    (int)d->o.relay_domain.len, d->o.relay_domain.ptr);
 		break;
-	case ST_SUBMIT_RCPT: st = mp_buf_append_c(&d->cmd, "RCPT TO:<postmaster>"); break;
+	case ST_SUBMIT_RCPT:
+		/* not bare <postmaster>: servers must take it from anyone
+		 * (RFC 5321 §4.5.1) and Postfix does, before any restriction */
+		st = mp_buf_printf(&d->cmd, "RCPT TO:<postmaster@%.*s>",
+		    (int)d->o.server_domain.len, d->o.server_domain.ptr);
+		break;
 	case ST_RELAY_MAIL: st = relay_command(d, false); break;
 	case ST_RELAY_RCPT: st = relay_command(d, true); break;
 	case ST_RSET: st = mp_buf_append_c(&d->cmd, "RSET"); break;

@@ -251,7 +251,8 @@ smtp_findings(struct mp_audit_port *p, struct mp_arena *a)
 	if (st == MP_OK && o->auth_probe_code == 334)
 		st = add(p, a, MP_AF_AUTH_PLAIN_ACCEPTED, o->auth_probe_mech);
 	if (st == MP_OK && p->mode != MP_AUDIT_MODE_SMTP && o->submit_rcpt_code / 100 == 2)
-		st = add(p, a, MP_AF_SUBMISSION_NO_AUTH, MP_STR_LIT("RCPT TO:<postmaster>"));
+		st = add(p, a, MP_AF_SUBMISSION_NO_AUTH, mp_arena_printf(a, "RCPT answered %d",
+		    o->submit_rcpt_code));
 	for (size_t i = 0; i < MP_RELAY__COUNT && st == MP_OK; i++)
 		if (o->relay[i].rcpt_code / 100 == 2)
 			st = add(p, a, MP_AF_OPEN_RELAY, mp_str_c(mp_relay_variant_name(i)));

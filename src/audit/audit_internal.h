@@ -14,6 +14,8 @@ struct mp_audit_tls_conn;
 enum mp_smtp_io mp_audit_tls_connect(int fd, const char *sni, const char *ca_file,
                                      int only_version, struct mp_audit_tls_conn **conn,
                                      bool *untestable, struct mp_why *why);
+/* Can our own OpenSSL offer this version (enum mp_tls_proto) at all? */
+bool mp_audit_tls_can_offer(int version);
 /* Inspect the session's certificate and parameters into t (arena copies). */
 enum mp_status mp_audit_tls_inspect(struct mp_audit_tls_conn *conn, const char *name,
                                     long now, struct mp_arena *a, struct mp_audit_tls *t);

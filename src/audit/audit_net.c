@@ -309,15 +309,36 @@ nomem:
 	return MP_ENOMEM;
 }
 
-/* probe_versions - one handshake per protocol version */
+/* negotiated - the enum mp_tls_proto of the main handshake, or -1 */
+static int
+negotiated(const struct mp_audit_tls *t)
+{
+	for (int v = 0; v < MP_TLS__COUNT; v++)
+		if (mp_str_eq_c(t->protocol, mp_tls_proto_name(v)))
+			return v;
+	return -1;
+}
+
+/* probe_versions - one handshake per older protocol version. The main
+ * handshake offered everything: its version is accepted and any newer one
+ * was declined by the server. */
 static enum mp_status
 probe_versions(struct session *s)
 {
 	struct mp_smtp_observed obs;
 	struct mp_why why;
 	enum mp_status st;
+	int top = negotiated(&s->port->tls);
 
 	for (int v = 0; v < MP_TLS__COUNT; v++) {
+		if (top >= 0 && v >= top) {
+			s->port->tls.versions[v] = v == top ? MP_TLSV_ACCEPTED : MP_TLSV_REJECTED;
+			continue;
+		}
+		if (!mp_audit_tls_can_offer(v)) {
+			s->port->tls.versions[v] = MP_TLSV_UNTESTED;
+			continue;
+		}
 		s->probe = v;
 		s->probe_result = MP_TLSV_UNTESTED;
 		mp_why_clear(&why);

@@ -9,7 +9,9 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -39,8 +41,10 @@ make_ctx(const char *ca_file, int only_version)
 	if (ctx == NULL)
 		return NULL;
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	if (ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1
-	            : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+	/* version probes look at no certificate: loading the CA store costs
+	 * more than the handshake */
+	if (only_version < 0 && (ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1
+	                                 : SSL_CTX_set_default_verify_paths(ctx) != 1)) {
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
@@ -65,6 +69,31 @@ local_refusal(unsigned long e)
 
 	return ERR_GET_LIB(e) == ERR_LIB_SSL &&
 	    (r == SSL_R_NO_PROTOCOLS_AVAILABLE || r == SSL_R_NO_CIPHERS_AVAILABLE);
+}
+
+bool
+mp_audit_tls_can_offer(int version)
+{
+	SSL_CTX *ctx = make_ctx(NULL, version);
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	int sv[2] = { -1, -1 }, rc;
+	bool ok = false;
+
+	/* a ClientHello into a socketpair nobody answers: WANT_READ means our
+	 * library could offer the version, an immediate error that it cannot */
+	if (ssl && socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0 &&
+	    SSL_set_fd(ssl, sv[0]) == 1) {
+		rc = SSL_connect(ssl);
+		ok = rc == 1 || SSL_get_error(ssl, rc) == SSL_ERROR_WANT_READ;
+	}
+	ERR_clear_error();
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	if (sv[0] >= 0) {
+		close(sv[0]);
+		close(sv[1]);
+	}
+	return ok;
 }
 
 enum mp_smtp_io

@@ -329,14 +329,14 @@ test_submission_without_auth(void **state)
 	add(&sc, TLS_OK, NULL);
 	add(&sc, EHLO, CAPS_AUTH);
 	add(&sc, "MAIL FROM:<mailproof-audit@" OUT ">", "250 2.1.0 Ok\r\n");
-	add(&sc, "RCPT TO:<postmaster>", "250 2.1.5 Ok\r\n");
+	add(&sc, "RCPT TO:<postmaster@" SRV ">", "250 2.1.5 Ok\r\n");
 	add(&sc, "RSET", "250 2.0.0 Ok\r\n");
 	add_relays(&sc, -1);
 	add_tail(&sc);
 	obs = run(&o, &sc, &a);
 	assert_int_equal(obs->submit_rcpt_code, 250);
 	assert_string_equal(findings(obs, MP_AUDIT_MODE_SUBMISSION, &a),
-	    "submission-no-auth:RCPT TO:<postmaster>");
+	    "submission-no-auth:RCPT answered 250");
 	mp_arena_fini(&a);
 }
 
@@ -355,7 +355,7 @@ test_implicit_tls(void **state)
 	add(&sc, NULL, BANNER);
 	add(&sc, EHLO, CAPS_AUTH);      /* no AUTH probe, no STARTTLS under TLS */
 	add(&sc, "MAIL FROM:<mailproof-audit@" OUT ">", "250 2.1.0 Ok\r\n");
-	add(&sc, "RCPT TO:<postmaster>", "554 5.7.1 <unknown[192.0.2.9]>: Client host rejected\r\n");
+	add(&sc, "RCPT TO:<postmaster@" SRV ">", "554 5.7.1 <unknown[192.0.2.9]>: Client host rejected\r\n");
 	add(&sc, "RSET", "250 2.0.0 Ok\r\n");
 	add_relays(&sc, -1);
 	add_tail(&sc);
