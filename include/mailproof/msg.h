@@ -87,7 +87,9 @@ struct mp_addr_list {
 
 /* Parse an address-list or mailbox-list field value (folded or not).
  * Malformed input: MP_OK with why set (MSG_* reason) and whatever was
- * parsed before it in out. */
+ * parsed before it in out. MP_ELIMIT with why MSG_TOO_MANY_ADDRESSES or
+ * MSG_COMMENT_TOO_DEEP past MP_LIMIT_ADDRESSES / MP_LIMIT_ADDR_NESTING.
+ * An empty value is MSG_EMPTY_ADDRESS; see docs/msg.md for every case. */
 MP_API enum mp_status mp_addr_parse_list(struct mp_str value, struct mp_arena *a,
                                          struct mp_addr_list *out, struct mp_why *why);
 /* Parse an SMTP reverse-path / forward-path ("<a@b>", "a@b", "<>" = null:
@@ -99,7 +101,11 @@ MP_API enum mp_status mp_addr_parse_path(struct mp_str s, struct mp_arena *a,
  * closed: exactly one From field, exactly one mailbox in it, with a domain,
  * no NUL byte, no whitespace before the colon. Otherwise MP_OK with why
  * set (MSG_NO_FROM, MSG_MULTIPLE_FROM, MSG_MULTIPLE_AUTHORS, MSG_FROM_GROUP,
- * MSG_NO_DOMAIN, MSG_NUL_BYTE, MSG_WS_BEFORE_COLON, MSG_FROM_SYNTAX, ...). */
+ * MSG_NO_DOMAIN, MSG_NUL_BYTE, MSG_WS_BEFORE_COLON, MSG_FROM_SYNTAX,
+ * MSG_EMPTY_ADDRESS, MSG_TRAILING_DOT, MSG_DOMAIN_LITERAL, MSG_ENCODED_ADDR,
+ * MSG_HEADERS_INCOMPLETE, or the header limit that stopped parsing) and
+ * *out zeroed. A display name that looks like an address is not ambiguous
+ * for DMARC: the author is returned with display_has_addr set. */
 MP_API enum mp_status mp_msg_author(const struct mp_msg *m, struct mp_arena *a,
                                     struct mp_addr *out, struct mp_why *why);
 
