@@ -488,6 +488,12 @@ static const struct config_key {
 	{ "LogFacility", key_log_facility, false },
 };
 
+const char *
+milter_config_key_name(size_t i)
+{
+	return i < sizeof config_keys / sizeof config_keys[0] ? config_keys[i].name : NULL;
+}
+
 void
 milter_config_init(struct milter_config *cfg)
 {

@@ -138,6 +138,9 @@ struct milter_config {
 	size_t max_header_bytes;
 };
 
+/* Name of the i-th configuration key, NULL past the last (for the test
+ * that every key is documented in mailproofd.conf(5)). */
+const char *milter_config_key_name(size_t i);
 /* Defaults, empty lists. */
 void milter_config_init(struct milter_config *cfg);
 void milter_config_fini(struct milter_config *cfg);

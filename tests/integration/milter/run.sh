@@ -49,6 +49,7 @@ mkdir -p "$W/keys" "$W/mail"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/keys/rsa.pem" 2>/dev/null
 openssl genpkey -algorithm ED25519 -out "$W/keys/ed.pem" 2>/dev/null
 chmod 600 "$W/keys/"*.pem
+chown nobody "$W/keys/rsa.pem" "$W/keys/ed.pem"  # readable by UserID, for SIGHUP reloads
 rsa_p=$(openssl pkey -in "$W/keys/rsa.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
 ed_p=$(openssl pkey -in "$W/keys/ed.pem" -pubout -outform DER 2>/dev/null | tail -c 32 | base64 -w0)
 
@@ -68,7 +69,28 @@ _dmarc IN TXT "v=DMARC1; p=reject"
 rsa2026._domainkey IN TXT $(txt "v=DKIM1; k=rsa; p=$rsa_p")
 ed2026._domainkey IN TXT "v=DKIM1; k=ed25519; p=$ed_p"
 EOF
-nsd_start "$W/example.test.zone" || { echo "cannot start NSD"; exit 1; }
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/keys/sender.pem" 2>/dev/null
+sender_p=$(openssl pkey -in "$W/keys/sender.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
+# zone NAME EXTRA-LINES... - a small zone with SOA and NS
+zone() {
+	local name=$1
+	shift
+	{
+		printf '$ORIGIN %s.\n$TTL 300\n' "$name"
+		printf '@ IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 300\n@ IN NS ns.%s.\n' "$name" "$name" "$name"
+		printf 'ns IN A 127.0.0.1\n'
+		printf '%s\n' "$@"
+	} >"$W/$name.zone"
+}
+# bank.test: p=reject, mail only from 192.0.2.1 (we send from 127.0.0.1: a spoof)
+zone bank.test '@ IN TXT "v=spf1 ip4:192.0.2.1 -all"' '_dmarc IN TXT "v=DMARC1; p=reject"'
+# sender.test and late.test: legitimate senders on 127.0.0.1 that sign
+for d in sender.test late.test; do
+	zone $d '@ IN TXT "v=spf1 ip4:127.0.0.1 -all"' '_dmarc IN TXT "v=DMARC1; p=reject"' \
+		"s1._domainkey IN TXT $(txt "v=DKIM1; k=rsa; p=$sender_p")"
+done
+nsd_start "$W/example.test.zone" "$W/bank.test.zone" "$W/sender.test.zone" "$W/late.test.zone" \
+	|| { echo "cannot start NSD"; exit 1; }
 
 # ---- mailproofd ----
 MPORT=$(pf_free_port)
@@ -199,6 +221,109 @@ grep -q '553 5.7.1' "$W/env.out" && ok "someone else's envelope sender rejected 
 submit twofrom "alice@example.test, director@example.test" alice@example.test
 grep -q '553 5.7.1' "$W/twofrom.out" && ok "two From addresses rejected 553 5.7.1" \
 	|| not_ok "two From: $(tail -2 "$W/twofrom.out")"
+
+# signed NAME DOMAIN [EXTRA-HEADER] - a message from DOMAIN signed by python3-dkim
+signed() {
+	/usr/bin/python3 - "$W/keys/sender.pem" "$1" "$2" "${3:-}" >"$W/$1.eml" <<'PY'
+import sys, dkim
+key = open(sys.argv[1], "rb").read()
+name, dom, extra = sys.argv[2], sys.argv[3], sys.argv[4]
+hdrs = [b"From: Sender <news@" + dom.encode() + b">", b"To: bob@example.test",
+        b"Subject: " + name.encode(), b"Date: Sun, 29 Nov 2026 12:00:00 +0000",
+        b"Message-ID: <" + name.encode() + b"@" + dom.encode() + b">"]
+if extra:
+    hdrs.insert(0, extra.encode())
+msg = b"\r\n".join(hdrs) + b"\r\n\r\nHello from " + dom.encode() + b".\r\n"
+sig = dkim.sign(msg, b"s1", dom.encode(), key, include_headers=[b"from", b"to", b"subject", b"date"])
+sys.stdout.buffer.write(sig + msg)
+PY
+}
+# inbound NAME DOMAIN - send the signed message to the MX port
+inbound() {
+	send "$1" "$MX" --from "news@$2" --to bob@example.test --data "$W/$1.eml"
+}
+# ar_of FILE - our Authentication-Results field, unfolded
+ar_of() {
+	awk 'BEGIN{IGNORECASE=1} /^[^ \t]/{p=0} /^Authentication-Results:/{p=1} p' "$1" | tr -d '\r\n\t'
+}
+
+# ---- inbound: legitimate signed mail ----
+signed legit sender.test
+inbound legit sender.test
+if f=$(delivered legit); then
+	ar=$(ar_of "$f")
+	case $ar in
+	*mx.example.test*spf=pass*dkim=pass*dmarc=pass*) ok "legitimate mail: spf=pass dkim=pass dmarc=pass" ;;
+	*) not_ok "legitimate mail A-R: $ar" ;;
+	esac
+	[ "$(grep -ci '^Authentication-Results:' "$f")" = 1 ] && ok "one Authentication-Results" \
+		|| not_ok "several A-R fields"
+else
+	not_ok "legitimate mail not delivered: $(grep -E '^<\*\* ' "$W/legit.out" | tail -2)"
+fi
+
+# ---- inbound: forged Authentication-Results with our authserv-id ----
+signed forged sender.test "Authentication-Results: mx.example.test; spf=pass; dkim=pass header.d=bank.test; dmarc=pass header.from=bank.test"
+inbound forged sender.test
+if f=$(delivered forged); then
+	n=$(grep -ci '^Authentication-Results:' "$f")
+	if [ "$n" = 1 ] && ! grep -q 'header.from=bank.test' "$f"; then
+		ok "forged Authentication-Results removed, only ours left"
+	else
+		not_ok "forged A-R: $n fields: $(grep -i '^Authentication-Results' "$f")"
+	fi
+else
+	not_ok "forged-A-R mail not delivered: $(grep -E '^<\*\* ' "$W/forged.out" | tail -2)"
+fi
+
+# ---- inbound: spoof of a p=reject domain ----
+spoof() {
+	send "$1" "$MX" --from ceo@bank.test --to bob@example.test \
+		--header "From: CEO <ceo@bank.test>" --header "Subject: $1" --body "pay now"
+}
+spoof spoof
+if grep -q '550 5.7.1' "$W/spoof.out" && grep -q 'bank.test' "$W/spoof.out"; then
+	ok "spoof of p=reject domain rejected 550 5.7.1 naming the domain"
+else
+	not_ok "spoof: $(grep -E '^<\*\* ' "$W/spoof.out" | tail -2)"
+fi
+# report-only, through a SIGHUP reload (no restart, same socket)
+sed -i 's/^OnTempError.*/&\nDMARCEnforce report-only/' "$W/mailproofd.conf"
+kill -HUP "$MPID"
+for i in $(seq 1 50); do grep -q 'configuration reloaded' "$W/mailproofd.log" && break; sleep 0.1; done
+spoof spoof2
+if f=$(delivered spoof2); then
+	case $(ar_of "$f") in
+	*dmarc=fail*) ok "report-only (after SIGHUP reload): spoof delivered with dmarc=fail" ;;
+	*) not_ok "report-only A-R: $(ar_of "$f")" ;;
+	esac
+else
+	not_ok "report-only spoof not delivered: $(grep -E '^<\*\* ' "$W/spoof2.out" | tail -2)"
+fi
+kill -0 "$MPID" && ok "mailproofd survived the reload" || not_ok "mailproofd died on SIGHUP"
+
+# ---- inbound: DNS server stopped mid-test ----
+# every process of this NSD instance (main, xfrd, server) by its own config path
+nsd_pids=$(ps -eo pid=,args= | awk -v c="$NSD_DIR/nsd.conf" 'index($0, c) {print $1}' | tr '\n' ' ')
+kill -STOP $nsd_pids
+signed late late.test
+inbound late late.test
+if grep -q '451 4.7.5' "$W/late.out"; then ok "DNS down: tempfail 451 4.7.5"; else
+	not_ok "DNS down: $(grep -E '^<\*\* ' "$W/late.out" | tail -2)"; fi
+kill -CONT $nsd_pids
+for i in $(seq 1 10); do
+	inbound late late.test
+	grep -q 'Ok: queued' "$W/late.out" && break
+	sleep 2
+done
+if f=$(delivered late); then
+	case $(ar_of "$f") in
+	*dmarc=pass*) ok "DNS back: the same mail is delivered (dmarc=pass)" ;;
+	*) not_ok "DNS back A-R: $(ar_of "$f")" ;;
+	esac
+else
+	not_ok "DNS back: not delivered: $(grep -E '^<\*\* ' "$W/late.out" | tail -2)"
+fi
 
 # ---- nothing lost ----
 [ "$(pf_queue_count "$W/pf")" = 0 ] && ok "queue empty" || not_ok "queue not empty"

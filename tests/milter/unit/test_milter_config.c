@@ -375,6 +375,33 @@ test_file_cases(void **state)
 	}
 }
 
+/* every key has its own ".B Key" entry in mailproofd.conf(5) */
+static void
+test_documented(void **state)
+{
+	const char *src = getenv("MAILPROOF_SRC");
+	char path[512], want[128], line[1024];
+	const char *name;
+
+	(void)state;
+	if (src == NULL)
+		skip();
+	snprintf(path, sizeof path, "%s/docs/man/mailproofd.conf.5", src);
+	for (size_t i = 0; (name = milter_config_key_name(i)) != NULL; i++) {
+		FILE *f = fopen(path, "r");
+		bool found = false;
+
+		assert_non_null(f);
+		snprintf(want, sizeof want, ".B %s", name);
+		while (!found && fgets(line, sizeof line, f))
+			found = strncmp(line, want, strlen(want)) == 0 &&
+			    (line[strlen(want)] == ' ' || line[strlen(want)] == '\n');
+		fclose(f);
+		if (!found)
+			fail_msg("%s is not documented in %s", name, path);
+	}
+}
+
 int
 main(void)
 {
@@ -384,6 +411,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_file_cases),
+		cmocka_unit_test(test_documented),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
