@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mailproof/dns.h>
 #include <mailproof/limits.h>
+#include <mailproof/spf.h>
 #include <mailproof/status.h>
 #include <mailproof/str.h>
 
@@ -180,6 +182,9 @@ enum mp_audit_finding_id {
 	MP_AF_CERT_EXPIRED, MP_AF_CERT_NOT_YET_VALID, MP_AF_CERT_EXPIRING,
 	MP_AF_AUTH_PLAIN_ADVERTISED, MP_AF_AUTH_PLAIN_ACCEPTED, MP_AF_SUBMISSION_NO_AUTH,
 	MP_AF_OPEN_RELAY, MP_AF_VRFY, MP_AF_EXPN,
+	MP_AF_RDNS_NO_PTR, MP_AF_RDNS_NOT_CONFIRMED, MP_AF_RDNS_DYNAMIC, MP_AF_RDNS_HELO_MISMATCH,
+	MP_AF_SENDER_NOT_AUTHORIZED, MP_AF_SENDER_NO_SPF, MP_AF_SENDER_SPF_ERROR,
+	MP_AF_DNS_TEMPERROR,
 	MP_AF__COUNT
 };
 
@@ -267,5 +272,48 @@ MP_API enum mp_status mp_audit_smtp_findings(struct mp_audit_port *port, struct 
 /* Is this address private, loopback, link-local, unspecified or reserved
  * for documentation (IPv4 or IPv6, text form)? */
 MP_API bool mp_audit_addr_is_private(const char *addr);
+
+/* ---- reverse DNS of sending servers (`audit rdns`) ---- */
+struct mp_audit_rdns {
+	struct mp_str ip;               /* normalised text form */
+	struct mp_str reverse;          /* the in-addr.arpa / ip6.arpa name asked */
+	enum mp_dns_status ptr_status;
+	size_t nnames;                  /* PTR names (at most MP_LIMIT_AUDIT_PTR_NAMES kept) */
+	struct mp_str names[MP_LIMIT_AUDIT_PTR_NAMES];
+	struct mp_str name;             /* the confirmed name, else the first PTR name, else "" */
+	bool confirmed;                 /* forward-confirmed: name's A/AAAA include ip */
+	bool dynamic;                   /* name looks like a dynamic address pool */
+	struct mp_str dynamic_hint;     /* what made it look so */
+	bool helo_checked, helo_match;  /* helo given; equal to a PTR name */
+	size_t nfindings;
+	struct mp_audit_finding findings[8];
+};
+
+/* Reverse DNS of ip through r: PTR present, forward-confirmed, dynamic-
+ * looking, matching helo (empty: not checked). Result in arena. MP_EINVAL
+ * with why when ip is not an address; DNS failures are findings
+ * (dns-temperror), never a pass. */
+MP_API enum mp_status mp_audit_rdns(struct mp_resolver *r, struct mp_str ip, struct mp_str helo,
+                                    struct mp_arena *a, struct mp_audit_rdns **out,
+                                    struct mp_why *why);
+/* Does name look like a dynamic pool's for address addr (4 or 16 bytes):
+ * the address's numbers in it, or words such as "dynamic", "dhcp",
+ * "pool"? hint says which (a static string or in arena). */
+MP_API bool mp_audit_name_looks_dynamic(struct mp_str name, const uint8_t *addr, size_t addr_len,
+                                        struct mp_arena *a, struct mp_str *hint);
+
+/* ---- is this sending server in the domain's SPF (`audit sender`) ---- */
+struct mp_audit_sender {
+	struct mp_str ip, domain;
+	struct mp_spf_outcome spf;      /* check_host(ip, domain, postmaster@domain) */
+	size_t nfindings;
+	struct mp_audit_finding findings[2];
+};
+
+/* SPF check_host() for ip and domain through r (RFC 7208 §4). now: %{t}
+ * (0: time(NULL)). Result in arena; MP_EINVAL with why for a bad ip. */
+MP_API enum mp_status mp_audit_sender(struct mp_resolver *r, struct mp_str domain, struct mp_str ip,
+                                      long now, struct mp_arena *a, struct mp_audit_sender **out,
+                                      struct mp_why *why);
 
 #endif

@@ -95,6 +95,7 @@
 #define MP_LIMIT_AUDIT_FINDINGS 64     /* own: findings per port */
 #define MP_LIMIT_AUDIT_STEPS 200       /* own: dialogue steps per connection */
 #define MP_LIMIT_AUDIT_ARENA (4u << 20) /* own: memory per audited host */
+#define MP_LIMIT_AUDIT_PTR_NAMES 10    /* like RFC 7208 §4.6.4's PTR limit: names forward-checked */
 
 /* ---- configuration, maps ---- */
 #define MP_LIMIT_CONFIG_FILE (4u << 20) /* own: configuration or map file bytes */

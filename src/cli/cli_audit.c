@@ -8,7 +8,9 @@
 #include <jansson.h>
 
 #include <mailproof/audit.h>
+#include <mailproof/dns.h>
 #include <mailproof/log.h>
+#include <mailproof/spf.h>
 #include <mailproof/str.h>
 
 #include "cli.h"
@@ -128,6 +130,50 @@ jkeywords(const struct mp_smtp_caps *caps, bool have)
 	return arr;
 }
 
+/* jfindings - findings as a JSON array */
+static json_t *
+jfindings(const struct mp_audit_finding *f, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:s,s:s}",
+		    "id", mp_audit_finding_name(f[i].id),
+		    "severity", mp_audit_severity_name(mp_audit_finding_severity(f[i].id)),
+		    "detail", jstr(f[i].detail), "explanation", mp_audit_finding_explain(f[i].id),
+		    "fix", mp_audit_finding_fix(f[i].id)));
+	return arr;
+}
+
+/* print_findings - the human form of findings */
+static void
+print_findings(FILE *out, const struct mp_audit_finding *f, size_t n)
+{
+	char q[MP_LOG_QUOTE_MAX];
+
+	if (n == 0)
+		fprintf(out, "  no findings\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "  [%s] %s%s%s\n      %s\n      fix: %s\n",
+		    mp_audit_severity_name(mp_audit_finding_severity(f[i].id)),
+		    mp_audit_finding_name(f[i].id), f[i].detail.len ? ": " : "",
+		    f[i].detail.len ? mp_log_quote(f[i].detail, q) : "",
+		    mp_audit_finding_explain(f[i].id), mp_audit_finding_fix(f[i].id));
+}
+
+/* findings_exit - 1 for medium or worse, 3 for DNS failures, else 0 */
+static int
+findings_exit(const struct mp_audit_finding *f, size_t n, int rc)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (mp_audit_finding_severity(f[i].id) >= MP_AUDIT_MEDIUM)
+			rc = MP_EXIT_BAD;
+		else if (f[i].id == MP_AF_DNS_TEMPERROR && rc == MP_EXIT_GOOD)
+			rc = MP_EXIT_TEMP;
+	}
+	return rc;
+}
+
 /* jtls - the certificate and protocol part of a port */
 static json_t *
 jtls(const struct mp_audit_port *p)
@@ -156,7 +202,7 @@ static json_t *
 jport(const struct mp_audit_port *p)
 {
 	const struct mp_smtp_observed *o = &p->obs;
-	json_t *j, *relay = json_array(), *findings = json_array();
+	json_t *j, *relay = json_array(), *findings = jfindings(p->findings, p->nfindings);
 
 	for (int i = 0; i < MP_RELAY__COUNT; i++) {
 		if (!o->relay[i].tried)
@@ -164,14 +210,6 @@ jport(const struct mp_audit_port *p)
 		json_array_append_new(relay, json_pack("{s:s,s:o,s:o,s:b}",
 		    "variant", mp_relay_variant_name(i), "mail", jcode(o->relay[i].mail_code),
 		    "rcpt", jcode(o->relay[i].rcpt_code), "accepted", o->relay[i].rcpt_code / 100 == 2));
-	}
-	for (size_t i = 0; i < p->nfindings; i++) {
-		const struct mp_audit_finding *f = &p->findings[i];
-		json_array_append_new(findings, json_pack("{s:s,s:s,s:o,s:s,s:s}",
-		    "id", mp_audit_finding_name(f->id),
-		    "severity", mp_audit_severity_name(mp_audit_finding_severity(f->id)),
-		    "detail", jstr(f->detail), "explanation", mp_audit_finding_explain(f->id),
-		    "fix", mp_audit_finding_fix(f->id)));
 	}
 	j = json_pack("{s:i,s:s,s:o,s:s,s:o}", "port", (int)p->port,
 	    "mode", mp_audit_port_mode_name(p->mode), "address", jstr(p->address),
@@ -253,16 +291,7 @@ print_port(FILE *f, const char *host, const struct mp_audit_port *p)
 	}
 	if (tried)
 		fprintf(f, "  relay: %u of %u variants accepted\n", accepted, tried);
-	if (p->nfindings == 0)
-		fprintf(f, "  no findings\n");
-	for (size_t i = 0; i < p->nfindings; i++) {
-		const struct mp_audit_finding *fd = &p->findings[i];
-		fprintf(f, "  [%s] %s%s%s\n      %s\n      fix: %s\n",
-		    mp_audit_severity_name(mp_audit_finding_severity(fd->id)),
-		    mp_audit_finding_name(fd->id), fd->detail.len ? ": " : "",
-		    fd->detail.len ? mp_log_quote(fd->detail, q) : "",
-		    mp_audit_finding_explain(fd->id), mp_audit_finding_fix(fd->id));
-	}
+	print_findings(f, p->findings, p->nfindings);
 }
 
 /* exit_status - 1 for findings of medium or more, 3 for unaudited ports */
@@ -375,6 +404,177 @@ audit_smtp(int argc, char **argv)
 	return rc;
 }
 
+static const char rdns_usage[] =
+    "usage: mailproof audit rdns [--helo NAME] [--json] [DNS options] IP...\n"
+    "  PTR present, forward-confirmed, dynamic-looking name, HELO = PTR name\n"
+    MP_CLI_DNS_USAGE;
+
+static const char sender_usage[] =
+    "usage: mailproof audit sender --domain D [--json] [DNS options] IP...\n"
+    "  is each sending server authorized by D's SPF record (check_host)?\n"
+    MP_CLI_DNS_USAGE;
+
+/* dns_command_options - getopt for rdns and sender; -1 to go on */
+static int
+dns_command_options(int argc, char **argv, const char *usage, struct mp_cli_dns_opts *dns,
+                    const char **name, bool *json)
+{
+	static const struct option longopts[] = {
+		MP_CLI_DNS_LONGOPTS,
+		{ "helo", required_argument, NULL, OPT_HELO },
+		{ "domain", required_argument, NULL, OPT_RELAY_DOMAIN },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (mp_cli_dns_opt(dns, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_HELO: case OPT_RELAY_DOMAIN: *name = optarg; break;
+		case OPT_JSON: *json = true; break;
+		case OPT_HELP: fputs(usage, stdout); return MP_EXIT_GOOD;
+		default: fputs(usage, stderr); return MP_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return MP_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* jnames - PTR names as a JSON array */
+static json_t *
+jnames(const struct mp_audit_rdns *r)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < r->nnames; i++)
+		json_array_append_new(arr, jstr(r->names[i]));
+	return arr;
+}
+
+/* print_rdns - one address, as JSON Lines or a report */
+static void
+print_rdns(const struct mp_audit_rdns *r, const char *helo, bool json)
+{
+	json_t *j;
+
+	if (json) {
+		j = json_pack("{s:o,s:o,s:s,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:o}", "ip", jstr(r->ip),
+		    "reverse", jstr(r->reverse), "ptr_status", mp_dns_status_name(r->ptr_status),
+		    "ptr", jnames(r), "name", jstr(r->name), "forward_confirmed", r->confirmed,
+		    "dynamic", r->dynamic, "dynamic_hint", r->dynamic ? jstr(r->dynamic_hint) : json_null(),
+		    "helo", helo ? json_string(helo) : json_null(),
+		    "helo_match", r->helo_checked ? json_boolean(r->helo_match) : json_null(),
+		    "findings", jfindings(r->findings, r->nfindings));
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(j);
+		return;
+	}
+	printf("%s: PTR %s%.*s%s\n", r->ip.ptr, r->nnames ? "" : mp_dns_status_name(r->ptr_status),
+	    (int)r->name.len, r->name.ptr,
+	    r->nnames == 0 ? "" : r->confirmed ? " (forward-confirmed)" : " (NOT forward-confirmed)");
+	print_findings(stdout, r->findings, r->nfindings);
+}
+
+/* audit_rdns - `mailproof audit rdns IP...` */
+static int
+audit_rdns(int argc, char **argv)
+{
+	struct mp_cli_dns_opts dns = { 0 };
+	struct mp_resolver *r;
+	struct mp_zone *zone;
+	struct mp_audit_rdns *res;
+	const char *helo = NULL;
+	bool json = false;
+	struct mp_arena a;
+	struct mp_why why;
+	int rc = MP_EXIT_GOOD;
+
+	if ((rc = dns_command_options(argc, argv, rdns_usage, &dns, &helo, &json)) >= 0)
+		return rc;
+	rc = MP_EXIT_GOOD;
+	r = mp_cli_resolver(&dns, &zone);
+	for (int i = optind; i < argc; i++) {
+		mp_arena_init(&a, MP_LIMIT_AUDIT_ARENA);
+		if (mp_audit_rdns(r, mp_str_c(argv[i]), mp_str_c(helo ? helo : ""), &a, &res, &why) != MP_OK) {
+			fprintf(stderr, "mailproof audit rdns: %s\n", why.reason ? why.text : "out of memory");
+			rc = MP_EXIT_USAGE;
+		} else {
+			print_rdns(res, helo, json);
+			if (rc != MP_EXIT_USAGE)
+				rc = findings_exit(res->findings, res->nfindings, rc);
+		}
+		mp_arena_fini(&a);
+	}
+	mp_resolver_free(r);
+	mp_zone_free(zone);
+	return rc;
+}
+
+/* print_sender - one address, as JSON Lines or a report */
+static void
+print_sender(const struct mp_audit_sender *s, bool json)
+{
+	json_t *j;
+
+	if (json) {
+		j = json_pack("{s:o,s:o,s:s,s:b,s:o,s:o}", "ip", jstr(s->ip), "domain", jstr(s->domain),
+		    "spf", mp_spf_result_name(s->spf.result), "authorized", s->spf.result == MP_SPF_PASS,
+		    "mechanism", jstr(s->spf.mechanism), "findings", jfindings(s->findings, s->nfindings));
+		json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(j);
+		return;
+	}
+	printf("%s for %s: SPF %s (%.*s)\n", s->ip.ptr, s->domain.ptr,
+	    mp_spf_result_name(s->spf.result), (int)s->spf.mechanism.len, s->spf.mechanism.ptr);
+	print_findings(stdout, s->findings, s->nfindings);
+}
+
+/* audit_sender - `mailproof audit sender --domain D IP...` */
+static int
+audit_sender(int argc, char **argv)
+{
+	struct mp_cli_dns_opts dns = { 0 };
+	struct mp_resolver *r;
+	struct mp_zone *zone;
+	struct mp_audit_sender *res;
+	const char *domain = NULL;
+	bool json = false;
+	struct mp_arena a;
+	struct mp_why why;
+	int rc;
+
+	if ((rc = dns_command_options(argc, argv, sender_usage, &dns, &domain, &json)) >= 0)
+		return rc;
+	if (domain == NULL)
+		return mp_cli_usage_error("audit sender", "--domain is required");
+	rc = MP_EXIT_GOOD;
+	r = mp_cli_resolver(&dns, &zone);
+	for (int i = optind; i < argc; i++) {
+		mp_arena_init(&a, MP_LIMIT_AUDIT_ARENA);
+		if (mp_audit_sender(r, mp_str_c(domain), mp_str_c(argv[i]), 0, &a, &res, &why) != MP_OK) {
+			fprintf(stderr, "mailproof audit sender: %s: %s\n", argv[i],
+			    why.reason ? why.text : "out of memory");
+			rc = MP_EXIT_USAGE;
+		} else {
+			print_sender(res, json);
+			if (rc != MP_EXIT_USAGE)
+				rc = findings_exit(res->findings, res->nfindings, rc);
+		}
+		mp_arena_fini(&a);
+	}
+	mp_resolver_free(r);
+	mp_zone_free(zone);
+	return rc;
+}
+
 int
 mp_cli_audit(int argc, char **argv)
 {
@@ -382,10 +582,15 @@ mp_cli_audit(int argc, char **argv)
 		fprintf(argc < 2 ? stderr : stdout, "usage: mailproof audit smtp|rdns|sender ...\n"
 		    "  smtp HOST      banner, STARTTLS, TLS, AUTH, open relay, VRFY/EXPN\n"
 		    "  rdns IP...     reverse DNS of sending servers\n"
-		    "  sender --domain D IP...  are these servers in the domain's SPF?\n");
+		    "  sender --domain D IP...  are these servers in the domain's SPF?\n"
+		    "Point 'audit smtp' only at servers you run (docs/audit.md).\n");
 		return argc < 2 ? MP_EXIT_USAGE : MP_EXIT_GOOD;
 	}
 	if (strcmp(argv[1], "smtp") == 0)
 		return audit_smtp(argc - 1, argv + 1);
-	return mp_cli_usage_error("audit", "'%s' is not implemented yet", argv[1]);
+	if (strcmp(argv[1], "rdns") == 0)
+		return audit_rdns(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sender") == 0)
+		return audit_sender(argc - 1, argv + 1);
+	return mp_cli_usage_error("audit", "unknown audit '%s' (smtp, rdns, sender)", argv[1]);
 }
