@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <mailproof/check.h>
+#include <mailproof/dmarc.h>
 #include <mailproof/dns.h>
 #include <mailproof/limits.h>
 #include <mailproof/log.h>
@@ -27,11 +28,14 @@ enum {
 	OPT_ORDERED,
 	OPT_CONCURRENCY,
 	OPT_QPS,
+	OPT_WINDOW,
 	OPT_SELECTORS,
 	OPT_ONLY_SELECTORS,
 	OPT_NO_FCRDNS,
 	OPT_NO_PROGRESS,
 	OPT_PROBE_LABEL,
+	OPT_PSL,
+	OPT_NO_PSL,
 	OPT_HELP,
 };
 
@@ -42,11 +46,14 @@ static const struct option longopts[] = {
 	{ "ordered", no_argument, NULL, OPT_ORDERED },
 	{ "concurrency", required_argument, NULL, OPT_CONCURRENCY },
 	{ "qps", required_argument, NULL, OPT_QPS },
+	{ "max-queries", required_argument, NULL, OPT_WINDOW },
 	{ "selectors", required_argument, NULL, OPT_SELECTORS },
 	{ "only-selectors", no_argument, NULL, OPT_ONLY_SELECTORS },
 	{ "no-fcrdns", no_argument, NULL, OPT_NO_FCRDNS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "probe-label", required_argument, NULL, OPT_PROBE_LABEL },
+	{ "psl", required_argument, NULL, OPT_PSL },
+	{ "no-psl", no_argument, NULL, OPT_NO_PSL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	MP_CLI_DNS_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
@@ -66,20 +73,23 @@ static const char usage_text[] =
 	"  --ordered           bulk: print in input order (default: as completed)\n"
 	"  --concurrency N     bulk: domains in flight (default 500)\n"
 	"  --qps N             bulk: at most about N DNS queries per second\n"
+	"  --max-queries N     bulk: DNS questions in flight at most (default 1000)\n"
 	"  --selectors A,B     DKIM selectors to probe besides the built-in list\n"
 	"  --only-selectors    probe only the --selectors ones\n"
 	"  --no-fcrdns         skip reverse DNS of MX addresses\n"
 	"  --no-progress       no progress bar on stderr\n"
+	"  --psl FILE          public suffix list for the RFC 7489 comparison\n"
+	"                      (default: the system's); --no-psl skips it\n"
 	MP_CLI_DNS_USAGE
 	"\n"
 	"Exit status: 0 all protected, 1 some at risk or not protected,\n"
 	"2 usage error, 3 DNS failures kept some answers unknown.\n";
 
 struct opts {
-	bool json, ordered, progress;
-	const char *html, *bulk;
+	bool json, ordered, progress, no_psl;
+	const char *html, *bulk, *psl;
 	size_t concurrency;
-	uint64_t qps;
+	uint64_t qps, window;
 	struct mp_check_opts check;
 	struct mp_str sels[MP_LIMIT_CHECK_SELECTORS];
 	struct mp_cli_dns_opts dns;
@@ -114,6 +124,7 @@ parse_opts(struct opts *o, int argc, char **argv, int *rc)
 	int c;
 
 	o->concurrency = 500;
+	o->window = 1000;
 	o->progress = true;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -136,6 +147,14 @@ parse_opts(struct opts *o, int argc, char **argv, int *rc)
 				return -1;
 			}
 			break;
+		case OPT_WINDOW:
+			if (!mp_parse_u64(mp_str_c(optarg), MP_LIMIT_DNS_INFLIGHT, &o->window) ||
+			    o->window == 0) {
+				*rc = mp_cli_usage_error("check", "--max-queries wants 1-%d",
+				    MP_LIMIT_DNS_INFLIGHT);
+				return -1;
+			}
+			break;
 		case OPT_SELECTORS:
 			if (!parse_selectors(o, optarg)) {
 				*rc = mp_cli_usage_error("check", "too many selectors (at most %d)",
@@ -147,6 +166,8 @@ parse_opts(struct opts *o, int argc, char **argv, int *rc)
 		case OPT_NO_FCRDNS: o->check.skip_fcrdns = true; break;
 		case OPT_NO_PROGRESS: o->progress = false; break;
 		case OPT_PROBE_LABEL: o->check.probe_label = mp_str_c(optarg); break;
+		case OPT_PSL: o->psl = optarg; break;
+		case OPT_NO_PSL: o->no_psl = true; break;
 		case 'h':
 		case OPT_HELP:
 			fputs(usage_text, stdout);
@@ -319,29 +340,51 @@ check_one(struct mp_resolver *r, const struct opts *o, const char *domain, struc
 	mp_check_free(c);
 }
 
-/* ---- bulk mode ---- */
+/* ---- bulk mode ----
+ *
+ * A small driver of its own instead of mp_dns_drive_many: it starts a new
+ * domain only while the questions in flight stay under --max-queries (a
+ * burst of thousands overflows a server's socket buffer, the losses become
+ * timeouts, and a resolver then marks the server as down) and under the
+ * --qps rate; follow-up questions of domains already started always go.
+ * A domain whose questions are all answered goes on a ready stack, so each
+ * answer costs O(1) however many domains are in flight.
+ */
 
-/* One domain in flight: the check and its place in the input. */
-struct bulk_item {
-	struct mp_dns_client inner;
+struct bulk;
+
+/* One domain in flight. */
+struct flight {
+	struct bulk *b;
 	struct mp_check *check;
+	struct mp_dns_client cl;
 	size_t seq;
+	size_t outstanding;      /* questions submitted, not yet answered */
+	enum mp_status err;      /* first error answer() returned */
+	bool busy;
 };
 
 struct bulk {
 	const struct opts *o;
+	struct mp_resolver *r;
 	FILE *in;
+	bool more;               /* input not exhausted */
 	size_t seq_in, seq_out;
 	char *line;
 	size_t line_cap;
 	struct tally t;
-	char **held;                 /* --ordered: ring of finished lines by seq */
+	struct flight *fl;       /* o->concurrency of them */
+	size_t *free_, nfree;    /* idle flights */
+	size_t *ready, nready;   /* flights whose questions are all answered */
+	uint64_t submitted;      /* questions sent so far (for --qps) */
+	char **held;             /* --ordered: ring of finished lines by seq */
 	size_t held_cap;
 	bool progress;
 	struct timespec start;
 	double last_draw;
 	uint64_t queries;
 	bool input_error;
+	enum mp_status err;
 };
 
 /* elapsed - seconds since a */
@@ -373,74 +416,6 @@ next_domain(struct bulk *b, struct mp_str *out)
 	if (ferror(b->in))
 		b->input_error = true;
 	return false;
-}
-
-/* throttle - --qps: wait until the queries made so far fit the rate
- * (domains are started at qps / average queries per domain) */
-static void
-throttle(struct bulk *b)
-{
-	double avg, want;
-	struct timespec ts;
-
-	if (b->o->qps == 0)
-		return;
-	avg = b->t.done > 0 ? (double)b->queries / (double)b->t.done : 30.0;
-	want = (double)b->seq_in * avg / (double)b->o->qps;
-	for (double now = elapsed(&b->start); now < want; now = elapsed(&b->start)) {
-		double d = want - now;
-
-		ts.tv_sec = (time_t)d;
-		ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-		nanosleep(&ts, NULL);
-	}
-}
-
-static enum mp_status
-item_run(void *core)
-{
-	struct bulk_item *it = core;
-
-	return it->inner.run(it->inner.core);
-}
-
-static size_t
-item_questions(void *core, const struct mp_dns_question *const **qs)
-{
-	struct bulk_item *it = core;
-
-	return it->inner.questions(it->inner.core, qs);
-}
-
-static enum mp_status
-item_answer(void *core, const struct mp_dns_question *q, const struct mp_dns_answer *a)
-{
-	struct bulk_item *it = core;
-
-	return it->inner.answer(it->inner.core, q, a);
-}
-
-/* bulk_next - the driver wants another domain */
-static bool
-bulk_next(void *arg, struct mp_dns_client *out)
-{
-	struct bulk *b = arg;
-	struct bulk_item *it;
-	struct mp_str d;
-
-	if (!next_domain(b, &d))
-		return false;
-	throttle(b);
-	if ((it = mp_zalloc(sizeof *it)) == NULL ||
-	    (it->check = mp_check_new(d, &b->o->check)) == NULL)
-		mp_fatal(MP_EXIT_TEMP, "out of memory");
-	mp_check_client(it->check, &it->inner);
-	it->seq = b->seq_in++;
-	out->core = it;
-	out->run = item_run;
-	out->questions = item_questions;
-	out->answer = item_answer;
-	return true;
 }
 
 /* held_grow - double the --ordered ring, keeping every line at its seq */
@@ -481,7 +456,7 @@ emit(struct bulk *b, size_t seq, char *line)
 	}
 }
 
-/* draw_progress - "[=====>    ] 1234 done 1100/s" on a terminal's stderr */
+/* draw_progress - rate, in flight and elapsed time on a terminal's stderr */
 static void
 draw_progress(struct bulk *b, bool final)
 {
@@ -493,38 +468,139 @@ draw_progress(struct bulk *b, bool final)
 		return;
 	b->last_draw = secs;
 	rate = secs > 0 ? (double)b->t.done / secs : 0;
-	fill = (size_t)(secs * 2) % 21;
-	memset(bar, ' ', 20);
+	fill = (size_t)(secs * 4) % 21;
+	memset(bar, '.', 20);
 	memset(bar, '=', fill);
 	bar[20] = '\0';
-	fprintf(stderr, "\r[%s] %zu done, %zu in flight, %.0f domains/s, %.0f s%s",
+	fprintf(stderr, "\r[%s] %zu done, %zu in flight, %.0f domains/s, %.0f s   %s",
 	    bar, b->t.done, b->seq_in - b->t.done, rate, secs, final ? "\n" : "");
 	fflush(stderr);
 }
 
-/* bulk_finished - a domain is done: print its line and free it */
+/* finish - a domain is done: print its line, free it, make the flight idle */
 static void
-bulk_finished(void *arg, const struct mp_dns_client *c, enum mp_status st)
+finish(struct bulk *b, struct flight *f)
 {
-	struct bulk *b = arg;
-	struct bulk_item *it = c->core;
-	const struct mp_check_result *r = mp_check_result(it->check);
+	const struct mp_check_result *r = mp_check_result(f->check);
 	struct mp_buf buf;
-	char *line;
 
 	if (r == NULL)
-		mp_fatal(MP_EXIT_TEMP, "check: driver stopped a check: %s", mp_status_name(st));
+		mp_fatal(MP_EXIT_TEMP, "check: a check stopped: %s", mp_status_name(f->err));
 	mp_buf_init(&buf, 1u << 24);
 	if (mp_check_format_json(r, &buf) != MP_OK || mp_buf_append_byte(&buf, '\n') != MP_OK)
 		mp_fatal(MP_EXIT_TEMP, "out of memory");
-	line = buf.ptr;                 /* ownership moves to emit */
 	b->queries += r->nqueries;
 	write_html(&b->t, r);
 	tally_add(&b->t, r);
-	emit(b, it->seq, line);
-	mp_check_free(it->check);
-	mp_free(it);
+	emit(b, f->seq, buf.ptr);          /* the line's memory moves to emit */
+	mp_check_free(f->check);
+	f->check = NULL;
+	f->busy = false;
+	b->free_[b->nfree++] = (size_t)(f - b->fl);
 	draw_progress(b, false);
+}
+
+/* on_answer - one answer for a flight's check */
+static void
+on_answer(void *arg, const struct mp_dns_question *q, const struct mp_dns_answer *ans)
+{
+	struct flight *f = arg;
+	enum mp_status st = f->cl.answer(f->cl.core, q, ans);
+
+	if (st != MP_OK && f->err == MP_OK)
+		f->err = st;
+	if (--f->outstanding == 0)
+		f->b->ready[f->b->nready++] = (size_t)(f - f->b->fl);
+}
+
+/* step - run a flight's check; submit its questions or finish it */
+static void
+step(struct bulk *b, struct flight *f)
+{
+	const struct mp_dns_question *const *qs;
+	enum mp_status st = f->err != MP_OK ? f->err : f->cl.run(f->cl.core);
+	size_t n;
+
+	if (st != MP_PENDING) {
+		finish(b, f);
+		return;
+	}
+	n = f->cl.questions(f->cl.core, &qs);
+	if (n == 0)
+		mp_panic("check: pending with no question");
+	for (size_t i = 0; i < n; i++) {
+		f->outstanding++;
+		if ((st = mp_resolver_submit(b->r, qs[i], on_answer, f)) != MP_OK) {
+			f->outstanding--;
+			b->err = st;
+		}
+	}
+	b->submitted += n;
+	if (f->outstanding == 0)
+		finish(b, f);     /* nothing could be sent: the check ends unknown */
+}
+
+/* may_start - room for another domain: a flight, the window, the rate */
+static bool
+may_start(struct bulk *b)
+{
+	if (!b->more || b->nfree == 0 || b->err != MP_OK)
+		return false;
+	if (mp_resolver_pending(b->r) >= b->o->window)
+		return false;
+	return b->o->qps == 0 || (double)b->submitted < (double)b->o->qps * elapsed(&b->start);
+}
+
+/* start_one - the next domain into an idle flight */
+static void
+start_one(struct bulk *b)
+{
+	struct mp_str d;
+	struct flight *f;
+
+	if (!next_domain(b, &d)) {
+		b->more = false;
+		return;
+	}
+	f = &b->fl[b->free_[--b->nfree]];
+	memset(f, 0, sizeof *f);
+	f->b = b;
+	f->busy = true;
+	f->seq = b->seq_in++;
+	if ((f->check = mp_check_new(d, &b->o->check)) == NULL)
+		mp_fatal(MP_EXIT_TEMP, "out of memory");
+	mp_check_client(f->check, &f->cl);
+	step(b, f);
+}
+
+/* drive - until the input is done and no domain is in flight */
+static void
+drive(struct bulk *b)
+{
+	size_t n = b->o->concurrency;
+
+	b->fl = mp_zalloc(n * sizeof *b->fl);
+	b->free_ = mp_zalloc(n * sizeof *b->free_);
+	b->ready = mp_zalloc(n * sizeof *b->ready);
+	if (b->fl == NULL || b->free_ == NULL || b->ready == NULL)
+		mp_fatal(MP_EXIT_TEMP, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		b->free_[b->nfree++] = n - 1 - i;
+	b->more = true;
+	while (b->err == MP_OK) {
+		while (may_start(b))
+			start_one(b);
+		while (b->nready > 0)
+			step(b, &b->fl[b->ready[--b->nready]]);
+		if (!b->more && b->nfree == n)
+			break;
+		if (b->nready == 0 && (b->err = mp_resolver_poll(b->r,
+		    b->more && b->nfree > 0 ? 50 : 1000)) != MP_OK)
+			break;
+	}
+	mp_free(b->fl);
+	mp_free(b->free_);
+	mp_free(b->ready);
 }
 
 /* run_bulk - every domain of the input, many at once */
@@ -532,10 +608,9 @@ static int
 run_bulk(struct mp_resolver *r, const struct opts *o)
 {
 	struct bulk b = { 0 };
-	struct mp_dns_multi m = { 0 };
-	enum mp_status st;
 
 	b.o = o;
+	b.r = r;
 	b.in = strcmp(o->bulk, "-") == 0 ? stdin : fopen(o->bulk, "r");
 	if (b.in == NULL) {
 		mp_log_errno(MP_LOG_ERROR, "check: %s", o->bulk);
@@ -545,12 +620,7 @@ run_bulk(struct mp_resolver *r, const struct opts *o)
 		return MP_EXIT_USAGE;
 	b.progress = o->progress && mp_cli_isatty(stderr);
 	clock_gettime(CLOCK_MONOTONIC, &b.start);
-	m.resolver = r;
-	m.max_clients = o->concurrency;
-	m.next = bulk_next;
-	m.finished = bulk_finished;
-	m.arg = &b;
-	st = mp_dns_drive_many(&m);
+	drive(&b);
 	draw_progress(&b, true);
 	fflush(stdout);
 	print_summary(stderr, &b.t, elapsed(&b.start));
@@ -559,8 +629,8 @@ run_bulk(struct mp_resolver *r, const struct opts *o)
 		fclose(b.in);
 	free(b.line);
 	mp_free(b.held);
-	if (st != MP_OK) {
-		mp_log_error("check: bulk driver: %s", mp_status_name(st));
+	if (b.err != MP_OK) {
+		mp_log_error("check: bulk: %s", mp_status_name(b.err));
 		return MP_EXIT_TEMP;
 	}
 	if (b.input_error) {
@@ -578,6 +648,7 @@ mp_cli_check(int argc, char **argv)
 	struct tally t = { 0 };
 	struct mp_resolver *r;
 	struct mp_zone *zone;
+	struct mp_dmarc_psl *psl = NULL;
 	int rc = MP_EXIT_USAGE, first;
 
 	if ((first = parse_opts(&o, argc, argv, &rc)) < 0)
@@ -586,6 +657,14 @@ mp_cli_check(int argc, char **argv)
 		return mp_cli_usage_error("check", "which domain? (or --bulk FILE)");
 	if (o.bulk != NULL && first < argc)
 		return mp_cli_usage_error("check", "give domains either as arguments or with --bulk");
+	if (!o.no_psl) {
+		struct mp_why why;
+
+		mp_why_clear(&why);
+		if ((psl = mp_dmarc_psl_load(o.psl, &why)) == NULL)
+			mp_log_warn("check: %s: RFC 7489 discovery is not compared", why.text);
+		o.check.psl = psl;
+	}
 	r = mp_cli_resolver(&o.dns, &zone);
 	if (o.bulk != NULL) {
 		rc = run_bulk(r, &o);
@@ -599,5 +678,6 @@ mp_cli_check(int argc, char **argv)
 	}
 	mp_resolver_free(r);
 	mp_zone_free(zone);
+	mp_dmarc_psl_free(psl);
 	return rc;
 }
