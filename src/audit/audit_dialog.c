@@ -332,6 +332,12 @@ on_reply(struct mp_smtp_dialog *d, const struct mp_smtp_reply *r)
 {
 	struct mp_smtp_relay_result *rr = &d->obs.relay[d->relay < MP_RELAY__COUNT ? d->relay : 0];
 
+	if (r->code == 421 && d->state != ST_BANNER && d->state != ST_QUIT) {
+		/* RFC 5321 §3.8: the server is closing the channel */
+		d->obs.io = MP_SMTP_IO_CLOSED;
+		d->obs.io_stage = state_names[d->state];
+		return ST_DONE;
+	}
 	switch (d->state) {
 	case ST_BANNER: return on_banner(d, r);
 	case ST_EHLO: return on_ehlo(d, r);

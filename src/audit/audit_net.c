@@ -289,7 +289,9 @@ run_session(struct session *s, struct mp_smtp_observed *obs, struct mp_why *why)
 		return MP_OK;
 	}
 	dopts.helo = mp_str_c(o->helo ? o->helo : "mailproof-audit.invalid");
-	dopts.server_domain = ip[0] ? mp_arena_printf(s->a, "[%s]", ip) : mp_str_c(o->host);
+	/* an address literal (RFC 5321 §4.1.3) until the banner names the host */
+	dopts.server_domain = !ip[0] ? mp_str_c(o->host)
+	    : strchr(ip, ':') ? mp_arena_printf(s->a, "[IPv6:%s]", ip) : mp_arena_printf(s->a, "[%s]", ip);
 	dopts.relay_domain = mp_str_c(o->relay_domain ? o->relay_domain : MP_AUDIT_RELAY_DOMAIN);
 	dopts.tls_active = s->port->mode == MP_AUDIT_MODE_SMTPS;
 	dopts.starttls = !s->no_starttls;

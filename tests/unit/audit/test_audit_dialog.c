@@ -465,6 +465,63 @@ test_ends_early(void **state)
 }
 
 static void
+test_421_ends(void **state)
+{
+	struct script sc = { 0 };
+	struct mp_smtp_dialog_opts o = opts();
+	const struct mp_smtp_observed *obs;
+	struct mp_arena a;
+
+	(void)state;
+	mp_arena_init(&a, 1u << 20);
+	add(&sc, NULL, BANNER);
+	add(&sc, EHLO, "250 " SRV "\r\n");
+	add(&sc, "AUTH PLAIN", "503 no\r\n");
+	add(&sc, relay_cmds[0].mail, "421 4.7.0 " SRV " Error: too many errors\r\n");
+	obs = run(&o, &sc, &a);
+	assert_int_equal(obs->io, MP_SMTP_IO_CLOSED);
+	assert_string_equal(obs->io_stage, "relay-mail");
+	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), "port-error:closed at relay-mail no-starttls");
+	mp_arena_fini(&a);
+}
+
+static void
+test_alloc_failures(void **state)
+{
+	struct mp_smtp_reply r;
+	struct mp_smtp_caps caps;
+	struct mp_why why;
+	struct mp_arena a;
+	size_t used;
+	enum mp_status st;
+
+	(void)state;
+	mp_smtp_reply_parse(mp_str_c("250-x\r\n250-AUTH PLAIN LOGIN\r\n250 AUTH=CRAM-MD5\r\n"), &r,
+	    &used, &why);
+	/* fail the 1st, 2nd, ... allocation: MP_ENOMEM, never a partial success */
+	for (unsigned long n = 1; n < 20; n++) {
+		mp_arena_init(&a, 1u << 20);
+		mp_alloc_fail_after(n);
+		st = mp_smtp_caps_parse(&r, &a, &caps);
+		mp_alloc_fail_after(0);
+		assert_true(st == MP_OK || st == MP_ENOMEM);
+		if (st == MP_OK)
+			assert_int_equal(caps.nauth, 3);
+		mp_arena_fini(&a);
+	}
+	for (unsigned long n = 1; n < 10; n++) {
+		struct mp_smtp_dialog_opts o = opts();
+		struct mp_smtp_dialog *d;
+		mp_arena_init(&a, 1u << 20);
+		mp_alloc_fail_after(n);
+		d = mp_smtp_dialog_new(&o, &a);
+		mp_alloc_fail_after(0);
+		mp_smtp_dialog_free(d);
+		mp_arena_fini(&a);
+	}
+}
+
+static void
 test_server_domain_fallback(void **state)
 {
 	struct script sc = { 0 };
@@ -502,6 +559,8 @@ main(void)
 		cmocka_unit_test(test_starttls_failures),
 		cmocka_unit_test(test_ends_early),
 		cmocka_unit_test(test_server_domain_fallback),
+		cmocka_unit_test(test_421_ends),
+		cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
