@@ -35,6 +35,7 @@ struct milter_conn {
 	struct mp_buf helo;
 	/* the current message */
 	bool in_msg;
+	bool eoh_done;                   /* header events after it are ignored */
 	bool outbound;
 	const char *failed;              /* internal error seen while streaming */
 	struct mp_buf envfrom, login, headers;
@@ -102,7 +103,7 @@ milter_conn_abort(struct milter_conn *c)
 	mp_buf_reset(&c->login);
 	mp_buf_reset(&c->headers);
 	mp_arena_reset(&c->arena);
-	c->in_msg = c->outbound = false;
+	c->in_msg = c->outbound = c->eoh_done = false;
 	c->failed = NULL;
 	c->nauthres = c->nrecvspf = 0;
 	c->ndel_authres = c->ndel_recvspf = 0;
@@ -205,7 +206,7 @@ milter_conn_header(struct milter_conn *c, struct mp_str name, struct mp_str valu
 	struct mp_buf *h = &c->headers;
 	enum mp_status st;
 
-	if (!c->in_msg || c->failed)
+	if (!c->in_msg || c->failed || c->eoh_done)
 		return MILTER_RC_CONTINUE;
 	note_ours(c, name, value);
 	/* Rebuild the field as it was on the wire: libmilter gives folding as
@@ -271,8 +272,9 @@ start_inbound(struct milter_conn *c)
 enum milter_rc
 milter_conn_eoh(struct milter_conn *c)
 {
-	if (!c->in_msg || c->failed)
+	if (!c->in_msg || c->failed || c->eoh_done)
 		return MILTER_RC_CONTINUE;
+	c->eoh_done = true;
 	if (mp_msg_feed(c->msg, c->headers.ptr ? c->headers.ptr : "", c->headers.len) != MP_OK ||
 	    mp_msg_feed(c->msg, "\r\n", 2) != MP_OK || mp_msg_end(c->msg) != MP_OK) {
 		/* the header limits were passed: refused like an unparseable From */
@@ -477,6 +479,9 @@ milter_conn_eom(struct milter_conn *c, struct mp_str qid, const struct milter_op
 	s.d.enforced = true;
 	if (!c->in_msg) {
 		milter_decide_internal(&c->gen->cfg, "end of message without MAIL FROM", &s.d);
+		rc = apply(&s.d, ops);
+	} else if (!c->eoh_done && !c->failed) {
+		milter_decide_internal(&c->gen->cfg, "end of message before end of headers", &s.d);
 		rc = apply(&s.d, ops);
 	} else if (c->failed) {
 		s.dir = c->outbound ? "out" : "in";
