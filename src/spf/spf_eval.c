@@ -21,6 +21,7 @@
 #define SPF_MAX_DEPTH (MP_LIMIT_SPF_DNS_TERMS + 2)
 #define SPF_MAX_SLOTS 10        /* MX names, PTR names (§4.6.4) */
 #define SPF_ARENA_MAX (1u << 20)
+#define SPF_ARENA_FIRST (24u << 10)
 #define SPF_STEPS_MAX 10000     /* guard: every step consumes state */
 
 enum slot_kind { SK_TXT_SPF, SK_TXT_ANY, SK_ADDR, SK_MX, SK_PTR };
@@ -1060,6 +1061,10 @@ mp_spf_eval_new(const struct mp_spf_request *req, struct mp_spf_eval **out)
 	if ((ev = mp_zalloc(sizeof *ev)) == NULL)
 		return MP_ENOMEM;
 	mp_arena_init(&ev->arena, SPF_ARENA_MAX);
+	/* one first chunk big enough for a typical evaluation; reset keeps it,
+	 * so reused evaluations (bulk mode) do not allocate at all */
+	if (mp_arena_alloc(&ev->arena, SPF_ARENA_FIRST) != NULL)
+		mp_arena_reset(&ev->arena);
 	mp_buf_init(&ev->tmp, MP_LIMIT_DNS_NAME_TEXT + MP_LIMIT_SPF_EXPLANATION);
 	if ((st = mp_spf_eval_reset(ev, req)) != MP_OK) {
 		mp_spf_eval_free(ev);
