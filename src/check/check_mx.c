@@ -9,6 +9,7 @@
 
 #include <mailproof/check.h>
 #include <mailproof/dns.h>
+#include <mailproof/spf.h>
 
 #include "check_internal.h"
 
@@ -77,21 +78,16 @@ reverse_name(struct mp_check *c, const struct mp_check_mx_addr *a)
 	return check_printf(c, "%sip6.arpa", buf);
 }
 
-/* ip_text - presentation form of an address (RFC 5952 shortening not needed
- * for reports: full groups, lower case) */
+/* ip_text - presentation form of an address (IPv6 as RFC 5952) */
 static void
 ip_text(struct mp_check_mx_addr *a)
 {
-	if (!a->is_v6) {
-		snprintf(a->ip, sizeof a->ip, "%u.%u.%u.%u", a->bytes[0], a->bytes[1], a->bytes[2],
-		    a->bytes[3]);
-		return;
-	}
-	snprintf(a->ip, sizeof a->ip, "%x:%x:%x:%x:%x:%x:%x:%x",
-	    a->bytes[0] << 8 | a->bytes[1], a->bytes[2] << 8 | a->bytes[3],
-	    a->bytes[4] << 8 | a->bytes[5], a->bytes[6] << 8 | a->bytes[7],
-	    a->bytes[8] << 8 | a->bytes[9], a->bytes[10] << 8 | a->bytes[11],
-	    a->bytes[12] << 8 | a->bytes[13], a->bytes[14] << 8 | a->bytes[15]);
+	struct mp_spf_ip ip = { a->is_v6 ? 6 : 4, { 0 } };
+	char buf[46];
+
+	memcpy(ip.addr, a->bytes, a->is_v6 ? 16 : 4);
+	mp_spf_ip_format(&ip, buf);
+	snprintf(a->ip, sizeof a->ip, "%s", buf);
 }
 
 /* mx_answer - the domain's MX set: hosts, then their follow-ups */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <mailproof/check.h>
+#include <mailproof/log.h>
 
 #include "check_internal.h"
 
@@ -257,8 +258,10 @@ check_finish(struct mp_check *c)
 	struct mp_check_result *r = &c->res;
 
 	if (c->bad_domain) {
+		char q[MP_LOG_QUOTE_MAX];
+
 		check_find(c, MP_REASON_CHECK_BAD_DOMAIN, NULL, "'%s' is not a valid domain name",
-		    c->domain.len ? "(unprintable)" : "");
+		    mp_log_quote(c->domain, q));
 		r->spf.state = r->dmarc.state = r->mx.state = MP_CHECK_ST_UNKNOWN;
 		verdict(c);
 		goto out;
