@@ -8,6 +8,8 @@
  * offered at all. One connection per object; thread-safe across objects.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -27,6 +29,44 @@ struct mp_audit_tls_conn {
 	SSL_CTX *ctx;
 	SSL *ssl;
 };
+
+/* OpenSSL writes to the socket with write(2): a peer that closed would
+ * raise SIGPIPE and kill the program. Block it in this thread around each
+ * OpenSSL call and discard one it raised (thread-safe, unlike SIG_IGN). */
+struct nosigpipe {
+	sigset_t old;
+	bool was_pending;
+};
+
+/* nosigpipe_enter - block SIGPIPE for this thread */
+static void
+nosigpipe_enter(struct nosigpipe *n)
+{
+	sigset_t set, pending;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigemptyset(&pending);
+	(void)sigpending(&pending);
+	n->was_pending = sigismember(&pending, SIGPIPE) == 1;
+	(void)pthread_sigmask(SIG_BLOCK, &set, &n->old);
+}
+
+/* nosigpipe_leave - drop a SIGPIPE we caused, restore the mask */
+static void
+nosigpipe_leave(struct nosigpipe *n)
+{
+	sigset_t set, pending;
+	struct timespec zero = { 0, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigemptyset(&pending);
+	(void)sigpending(&pending);
+	if (!n->was_pending && sigismember(&pending, SIGPIPE) == 1)
+		(void)sigtimedwait(&set, NULL, &zero);
+	(void)pthread_sigmask(SIG_SETMASK, &n->old, NULL);
+}
 
 static const int proto_versions[MP_TLS__COUNT] = {
 	SSL3_VERSION, TLS1_VERSION, TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION,
@@ -102,6 +142,7 @@ mp_audit_tls_connect(int fd, const char *sni, const char *ca_file, int only_vers
 {
 	char ebuf[256];
 	int saved;
+	struct nosigpipe nsp;
 
 	struct mp_audit_tls_conn *c;
 	unsigned long e;
@@ -121,7 +162,11 @@ mp_audit_tls_connect(int fd, const char *sni, const char *ca_file, int only_vers
 	if (sni && sni[0] != '\0' && sni[0] != '[' && strchr(sni, ':') == NULL &&
 	    strspn(sni, "0123456789.") != strlen(sni))
 		(void)SSL_set_tlsext_host_name(c->ssl, sni);
+	nosigpipe_enter(&nsp);
 	rc = SSL_connect(c->ssl);
+	saved = errno;
+	nosigpipe_leave(&nsp);
+	errno = saved;
 	if (rc != 1) {
 		err = SSL_get_error(c->ssl, rc);
 		e = ERR_peek_error();
@@ -250,8 +295,15 @@ mp_audit_tls_read(struct mp_audit_tls_conn *c, void *p, size_t len)
 {
 	int n, err;
 
+	struct nosigpipe nsp;
+	int saved;
+
 	errno = 0;
+	nosigpipe_enter(&nsp);
 	n = SSL_read(c->ssl, p, len > 65536 ? 65536 : (int)len);
+	saved = errno;
+	nosigpipe_leave(&nsp);
+	errno = saved;
 	if (n > 0)
 		return n;
 	err = SSL_get_error(c->ssl, n);
@@ -269,18 +321,30 @@ mp_audit_tls_read(struct mp_audit_tls_conn *c, void *p, size_t len)
 long
 mp_audit_tls_write(struct mp_audit_tls_conn *c, const void *p, size_t len)
 {
-	int n = SSL_write(c->ssl, p, len > 65536 ? 65536 : (int)len);
+	struct nosigpipe nsp;
+	int n, saved;
 
+	nosigpipe_enter(&nsp);
+	n = SSL_write(c->ssl, p, len > 65536 ? 65536 : (int)len);
+	saved = errno;
+	nosigpipe_leave(&nsp);
+	ERR_clear_error();
+	errno = saved;
 	return n > 0 ? n : -1;
 }
 
 void
 mp_audit_tls_free(struct mp_audit_tls_conn *c)
 {
+	struct nosigpipe nsp;
+
 	if (c == NULL)
 		return;
 	if (c->ssl) {
+		nosigpipe_enter(&nsp);
 		(void)SSL_shutdown(c->ssl);
+		nosigpipe_leave(&nsp);
+		ERR_clear_error();
 		SSL_free(c->ssl);
 	}
 	SSL_CTX_free(c->ctx);
