@@ -63,6 +63,14 @@ is_ctl(unsigned char c)
 	return (c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
 }
 
+/* qp_ok - may c follow a backslash (RFC 5322 §3.2.1 quoted-pair: VCHAR or
+ * WSP; UTF-8 per RFC 6532; never a line end or control) */
+static bool
+qp_ok(unsigned char c)
+{
+	return c == ' ' || c == '\t' || (c > 0x20 && c != 0x7f);
+}
+
 /* copy_text - unescape [from, to) (quoted-pairs, folds dropped) into the arena */
 static struct mp_str
 copy_text(struct ap *ap, const char *from, const char *to)
@@ -126,7 +134,7 @@ comment(struct ap *ap, struct sink *sink)
 		if (is_ctl((unsigned char)*q))
 			break;
 		if (*q == '\\') {
-			if (++q == ap->end || is_ctl((unsigned char)*q))
+			if (++q == ap->end || !qp_ok((unsigned char)*q))
 				break;
 		} else if (*q == '(' && ++depth > MP_LIMIT_ADDR_NESTING) {
 			ap_err(ap, MP_REASON_AUTHRES_COMMENT_TOO_DEEP);
@@ -194,7 +202,7 @@ value(struct ap *ap)
 		for (q = ap->p + 1; q < ap->end && *q != '"'; q++) {
 			if (is_ctl((unsigned char)*q))
 				break;
-			if (*q == '\\' && (++q == ap->end || is_ctl((unsigned char)*q)))
+			if (*q == '\\' && (++q == ap->end || !qp_ok((unsigned char)*q)))
 				break;
 		}
 		if (q >= ap->end || *q != '"') {

@@ -93,10 +93,15 @@ scan_quoted(struct parser *ps, const char **pp, char close)
 	const char *p = *pp + 1, *end = ps->lx.end;
 
 	for (; p < end; p++) {
-		if (*p == '\\') {
-			if (++p == end)
-				break;
-		} else if (*p == close) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+			break;                  /* obs-qtext controls: refused */
+		if (c == '\\') {
+			c = ++p == end ? 0 : (unsigned char)*p;
+			if (c < 0x20 && c != '\t')
+				break;          /* quoted-pair of a control or line end */
+		} else if (c == close) {
 			*pp = p + 1;
 			return true;
 		} else if (close == ']' && *p == '[')

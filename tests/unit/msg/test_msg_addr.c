@@ -189,6 +189,8 @@ static const struct addr_case {
 	{ "quoted display folded", "\"Jo\r\n e\" <j@x.example>", 0, 0, "Jo e<j@x.example>", 0, NULL, NULL },
 	{ "quoted-pair in display", "\"a\\\\b\" <j@x.example>", 0, 0, "a\\b<j@x.example>", 0, NULL, NULL },
 	{ "UTF-8 display", "J\xc3\xb6se <j@example.com>", 0, 0, "J\xc3\xb6se<j@example.com>", 0, NULL, NULL },
+	{ "quoted-pair of LF", "\"a\\\nb\"@x.example", 0, MP_REASON_MSG_ADDR_SYNTAX, "", 0, NULL, NULL },
+	{ "control in quoted string", "\"a\x01\" <b@x.example>", 0, MP_REASON_MSG_ADDR_SYNTAX, "", 0, NULL, NULL },
 	{ "unterminated quote", "\"abc <a@x.example>", 0, MP_REASON_MSG_ADDR_SYNTAX, "", 0, NULL, NULL },
 	/* broken structure */
 	{ "two addresses without comma", "a@x.example b@y.example", 0, MP_REASON_MSG_ADDR_SYNTAX,
