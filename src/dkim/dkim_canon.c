@@ -121,6 +121,53 @@ static const unsigned char special[2][256] = {
 	{ ['\r'] = 1, ['\n'] = 1, [' '] = 1, ['\t'] = 1 },
 };
 
+#define ONES 0x0101010101010101ull
+#define HIGH 0x8080808080808080ull
+
+/* has_byte - high bit set in each byte of x equal to b (a byte 0x01 above a
+ * match may be flagged too: a false alarm only sends it to the byte loop) */
+static inline uint64_t
+has_byte(uint64_t x, unsigned char b)
+{
+	uint64_t t = x ^ (ONES * b);
+
+	return (t - ONES) & ~t & HIGH;
+}
+
+/* words_end - skip 8-byte words that are plainly canonical content: no CR
+ * or LF, and under relaxed no HTAB, no two SPs in a row and no SP as the
+ * last byte unless content follows it. Branches stay predictable on
+ * text, which a byte loop's word boundaries are not. */
+static size_t
+words_end(const char *p, size_t j, size_t len, bool relaxed)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (len - j >= 9) {
+		uint64_t x, bad;
+
+		memcpy(&x, p + j, 8);
+		bad = has_byte(x, '\r') | has_byte(x, '\n');
+		if (relaxed) {
+			uint64_t sp = has_byte(x, ' ');
+			unsigned char next = (unsigned char)p[j + 8];
+
+			bad |= has_byte(x, '\t') | (sp & (sp >> 8));
+			/* a last SP is fine when content follows */
+			if ((sp >> 63) && (next == ' ' || next == '\t' || next == '\r' || next == '\n'))
+				bad = 1;
+		}
+		if (bad)
+			break;
+		j += 8;
+	}
+#else
+	(void)p;
+	(void)len;
+	(void)relaxed;
+#endif
+	return j;
+}
+
 /* mp_dkim_bcanon_feed - canonicalize the next body bytes */
 void
 mp_dkim_bcanon_feed(struct mp_dkim_bcanon *bc, const char *p, size_t len)
@@ -131,16 +178,22 @@ mp_dkim_bcanon_feed(struct mp_dkim_bcanon *bc, const char *p, size_t len)
 	while (i < len) {
 		char c;
 
-		if (!bc->cr) {          /* fast path: a run of ordinary bytes */
-			size_t j = i;
+		if (!bc->cr && !sp[(unsigned char)p[i]]) {      /* fast path */
+			size_t j = i + 1;       /* p[j - 1] is always content, never SP */
 
-			while (j < len && !sp[(unsigned char)p[j]])
-				j++;
-			if (j > i) {
-				content_run(bc, p + i, j - i);
-				i = j;
-				continue;
+			for (;;) {
+				j = words_end(p, j, len, bc->canon == MP_DKIM_RELAXED);
+				while (j < len && !sp[(unsigned char)p[j]])
+					j++;
+				/* relaxed: one SP between content bytes is already canonical */
+				if (j + 1 < len && p[j] == ' ' && !sp[(unsigned char)p[j + 1]])
+					j += 2;
+				else
+					break;
 			}
+			content_run(bc, p + i, j - i);
+			i = j;
+			continue;
 		}
 		c = p[i++];
 		if (bc->cr) {
