@@ -47,6 +47,8 @@ struct ub_resolver {
 	pthread_mutex_t lock;
 	struct uq *head;        /* in flight or ready to fail */
 	size_t n;
+	size_t nfail;           /* entries to fail without asking */
+	uint64_t first_deadline; /* no deadline in the list is earlier */
 	unsigned try_ms, retries;  /* the timeout is shared by 1 + retries tries */
 	bool dnssec;
 };
@@ -180,6 +182,8 @@ static int
 send_q(struct ub_resolver *r, struct uq *e)
 {
 	e->deadline = now_ms() + r->try_ms;
+	if (e->deadline < r->first_deadline)
+		r->first_deadline = e->deadline;
 	return ub_resolve_async(r->ctx, e->q->name, e->q->type, 1, e, on_result, &e->id);
 }
 
@@ -211,6 +215,8 @@ ur_submit(struct mp_resolver *rr, const struct mp_dns_question *q, mp_dns_done_f
 	}
 	if (e->fail == MP_DNS_OK && (rc = send_q(r, e)) != 0)
 		e->fail = MP_DNS_SERVFAIL;
+	if (e->fail != MP_DNS_OK)
+		r->nfail++;
 	link_q(r, e);
 	pthread_mutex_unlock(&r->lock);
 	return MP_OK;
@@ -225,6 +231,11 @@ take_expired(struct ub_resolver *r, uint64_t now, uint64_t *next_deadline)
 
 	*next_deadline = UINT64_MAX;
 	pthread_mutex_lock(&r->lock);
+	if (r->nfail == 0 && now < r->first_deadline) {  /* nothing due: no scan */
+		*next_deadline = r->first_deadline;
+		pthread_mutex_unlock(&r->lock);
+		return NULL;
+	}
 	for (e = r->head; e != NULL && found == NULL; e = e->next) {
 		if (e->fail != MP_DNS_OK) {
 			found = e;
@@ -238,6 +249,8 @@ take_expired(struct ub_resolver *r, uint64_t now, uint64_t *next_deadline)
 		/* UB_NOID: the answer is already on its way; let it come */
 		if (ub_cancel(r->ctx, e->id) != 0) {
 			e->deadline = now + SYNC_SLICE_MS;
+			if (e->deadline < *next_deadline)
+				*next_deadline = e->deadline;
 			continue;
 		}
 		if (e->tries < r->retries && send_q(r, e) == 0) {
@@ -247,10 +260,15 @@ take_expired(struct ub_resolver *r, uint64_t now, uint64_t *next_deadline)
 			continue;
 		}
 		e->fail = MP_DNS_TIMEOUT;
+		r->nfail++;
 		found = e;
 	}
-	if (found)
+	if (found) {
 		unlink_q(r, found);
+		r->nfail--;
+	} else {
+		r->first_deadline = *next_deadline;   /* a full scan found the earliest */
+	}
 	pthread_mutex_unlock(&r->lock);
 	return found;
 }
@@ -446,6 +464,7 @@ mp_resolver_new_unbound(const struct mp_unbound_opts *o, struct mp_why *why)
 	if (r->try_ms == 0)
 		r->try_ms = 1;
 	r->dnssec = o->dnssec;
+	r->first_deadline = UINT64_MAX;
 	if ((r->ctx = ub_ctx_create()) == NULL) {
 		mp_free(r);
 		mp_why_setf(why, MP_REASON_DNS_RESOLVER, "cannot create a libunbound context");

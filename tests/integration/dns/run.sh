@@ -3,9 +3,10 @@
 # then through a caching Unbound) must answer exactly like the zone driver
 # on the same zone file; then the timeout path against a port nobody
 # answers on, and a refused name.
-# usage: run.sh MAILPROOF
+# usage: run.sh MAILPROOF [THREADS]   (THREADS: the threads.c load test)
 set -euo pipefail
 mailproof=$1
+threads=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../lib/nsd.sh"
 . "$here/../../lib/unbound.sh"
@@ -15,6 +16,10 @@ nsd_start "$here/integ.zone"
 echo "== forwarding straight to NSD"
 # libunbound caches within the batch: TTLs may age a little
 /usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$NSD_PORT" 5
+if [ -n "$threads" ]; then
+	echo "== worker threads and many questions in flight"
+	"$threads" "$NSD_PORT"
+fi
 echo "== through a caching Unbound (stub zone to NSD)"
 unbound_start
 /usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$UNBOUND_PORT" 5
