@@ -208,6 +208,8 @@ struct mp_unbound_opts {
 	unsigned retries;             /* extra tries per server after a timeout; default 1 */
 	const char *const *unblock_zones; /* local zones to remove (e.g. "test.") so they are asked */
 	size_t nunblock;
+	const char *trust_anchor;     /* extra DS or DNSKEY in presentation form (test zones);
+	                               * answers then carry a DNSSEC state as with dnssec */
 };
 
 /* Answers from zone data (z must outlive the resolver). */

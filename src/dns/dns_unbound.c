@@ -431,6 +431,11 @@ configure(struct ub_ctx *ctx, const struct mp_unbound_opts *o, struct mp_why *wh
 		if ((rc = ub_ctx_add_ta_file(ctx, ROOT_ANCHOR)) != 0)
 			goto bad;
 	}
+	if (o->trust_anchor) {
+		what = "trust anchor";
+		if ((rc = ub_ctx_add_ta(ctx, o->trust_anchor)) != 0)
+			goto bad;
+	}
 	/* the built-in RFC 6761 zones exist once the context is finalized
 	 * (zone_remove does that); removing them lets the question out */
 	for (size_t i = 0; i < o->nunblock; i++) {
@@ -463,7 +468,7 @@ mp_resolver_new_unbound(const struct mp_unbound_opts *o, struct mp_why *why)
 	r->try_ms = (o->timeout_ms ? o->timeout_ms : MP_LIMIT_DNS_TIMEOUT_MS) / (r->retries + 1);
 	if (r->try_ms == 0)
 		r->try_ms = 1;
-	r->dnssec = o->dnssec;
+	r->dnssec = o->dnssec || o->trust_anchor != NULL;
 	r->first_deadline = UINT64_MAX;
 	if ((r->ctx = ub_ctx_create()) == NULL) {
 		mp_free(r);
