@@ -683,10 +683,12 @@ mp_dkim_verify_run(struct mp_dkim_verify *v)
 			struct mp_dkim_sig_result *r = &vs->res;
 
 			mp_dkim_z_diff(v->fields, v->nfields, vs->sig.z, r);
-			if (r->changed_header.len > 0 && r->why.reason == MP_REASON_DKIM_SIG_MISMATCH)
-				mp_why_setf(&r->why, r->why.reason, "%s; z= shows %.*s changed",
-				            mp_reason_text(r->why.reason), (int)r->changed_header.len,
-				            r->changed_header.ptr);
+			if (r->changed_header.len > 0 && r->why.reason == MP_REASON_DKIM_SIG_MISMATCH) {
+				char quoted[MP_LOG_QUOTE_MAX];
+
+				mp_why_setf(&r->why, r->why.reason, "%s; z= shows %s changed",
+				            mp_reason_text(r->why.reason), mp_log_quote(r->changed_header, quoted));
+			}
 		}
 	}
 	v->finished = true;

@@ -399,6 +399,36 @@ test_split_h(void **state)
 	assert_false(mp_dkim_split_h(mp_str_c("fr om"), names, 4, &n));
 }
 
+/* z= copied fields: which one changed */
+static void
+test_z_diff(void **state)
+{
+	struct dkim_field f[3] = {
+		{ MP_STR_LIT("From: alice@example.com"), MP_STR_LIT("From") },
+		{ MP_STR_LIT("To: bob@example.org"), MP_STR_LIT("To") },
+		{ MP_STR_LIT("Subject: Lunch\r\n tomorrow"), MP_STR_LIT("Subject") },
+	};
+	static const struct {
+		const char *name, *z, *changed;
+	} cases[] = {
+		{ "nothing changed", "From:alice@example.com|To:bob@example.org|Subject:Lunch=20tomorrow", "" },
+		{ "subject changed", "From:alice@example.com|Subject:Lunch=20today", "Subject" },
+		{ "to changed, folded z=", "From:alice@example.com|\r\n To:bob@example.net", "To" },
+		{ "field removed", "From:alice@example.com|Cc:carol@example.com", "(removed field)" },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct mp_dkim_sig_result r;
+
+		memset(&r, 0, sizeof r);
+		mp_dkim_z_diff(f, 3, mp_str_c(cases[k].z), &r);
+		if (!mp_str_eq_c(r.changed_header, cases[k].changed))
+			fail_msg("%s: got \"%.*s\"", cases[k].name, (int)r.changed_header.len,
+			         r.changed_header.ptr ? r.changed_header.ptr : "");
+	}
+}
+
 static const struct b64_case {
 	const char *name, *in, *want;
 	bool fws, ok;
@@ -472,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_split_h),
 		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_z_diff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
