@@ -354,6 +354,58 @@ test_enomem(void **state)
 	}
 }
 
+static void
+test_enomem_lookup_add(void **state)
+{
+	struct mp_zone *z = zone_of(zone_text);
+	struct mp_dns_question q;
+	static const char *const names[] = { "a1.example.test", "example.test", "nope.example.test",
+	                                     "a.wild.other.test", "loop1.example.test" };
+
+	(void)state;
+	/* lookups: every allocation failing in turn gives MP_ENOMEM or a full
+	 * answer, and its copy works the same way */
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+		mp_dns_question_set(&q, MP_DNS_T_TXT, mp_str_c(names[k]));
+		for (unsigned long n = 1; n < 30; n++) {
+			struct mp_arena a;
+			const struct mp_dns_answer *ans = NULL, *copy;
+			enum mp_status st;
+			mp_arena_init(&a, 1 << 20);
+			mp_alloc_fail_after(n);
+			st = mp_zone_lookup(z, &q, &a, &ans);
+			copy = st == MP_OK ? mp_dns_answer_dup(&a, ans) : NULL;
+			mp_alloc_fail_after(0);
+			assert_true(st == MP_OK || st == MP_ENOMEM);
+			if (copy != NULL) {
+				assert_int_equal(copy->status, ans->status);
+				assert_int_equal(copy->nrr, ans->nrr);
+			}
+			mp_arena_fini(&a);
+		}
+	}
+	mp_zone_free(z);
+	/* mp_zone_add and mp_zone_add_txt */
+	for (unsigned long n = 1; n < 60; n++) {
+		struct mp_why why;
+		const struct mp_str raw[] = { MP_STR_LIT("a"), MP_STR_LIT("b") };
+		enum mp_status st1, st2, st3;
+		z = mp_zone_new();
+		if (z == NULL)
+			continue;
+		mp_alloc_fail_after(n);
+		st1 = mp_zone_add(z, MP_STR_LIT("x.y.test"), 60, MP_DNS_T_TXT,
+		                  MP_STR_LIT("\"one\" \"two\""), &why);
+		st2 = mp_zone_add_txt(z, MP_STR_LIT("r.y.test"), raw, 2);
+		st3 = mp_zone_fail(z, MP_STR_LIT("f.y.test"), 0, MP_DNS_SERVFAIL);
+		mp_alloc_fail_after(0);
+		assert_true(st1 == MP_OK || st1 == MP_ENOMEM);
+		assert_true(st2 == MP_OK || st2 == MP_ENOMEM);
+		assert_true(st3 == MP_OK || st3 == MP_ENOMEM);
+		mp_zone_free(z);
+	}
+}
+
 int
 main(void)
 {
@@ -363,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_add_and_fail),
 		cmocka_unit_test(test_enomem),
+		cmocka_unit_test(test_enomem_lookup_add),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
