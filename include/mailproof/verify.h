@@ -25,11 +25,23 @@
 #include <mailproof/status.h>
 #include <mailproof/str.h>
 
+/* DNS answers shared by the messages of one run (batch mode): each name is
+ * asked once while its TTL lasts; indeterminate answers are never kept.
+ * Bounded (entries and bytes; when full it starts over). One thread. */
+struct mp_verify_cache;
+/* max_entries 0 = 65536. NULL on ENOMEM. */
+MP_API struct mp_verify_cache *mp_verify_cache_new(size_t max_entries);
+MP_API void mp_verify_cache_free(struct mp_verify_cache *c);
+/* Lookups answered from the cache, and answers stored. */
+MP_API void mp_verify_cache_stats(const struct mp_verify_cache *c, uint64_t *hits,
+                                  uint64_t *stored);
+
 /* Options shared by every message of a run (borrowed: must outlive). */
 struct mp_verify_opts {
 	struct mp_str authserv_id;         /* A-R authserv-id; empty: "localhost" */
 	struct mp_dmarc_opts dmarc;        /* mode, PSL, pct sampling */
 	struct mp_dkim_key_cache *keys;    /* optional decoded-key cache */
+	struct mp_verify_cache *dns_cache; /* optional answer cache */
 	int64_t now;                       /* 0: time(NULL) */
 };
 

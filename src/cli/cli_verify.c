@@ -543,6 +543,13 @@ run_batch(const struct verify_opts *o, const struct mp_verify_opts *vo, struct m
 	struct mp_dns_multi m = { 0 };
 	enum mp_status st;
 
+	struct mp_verify_opts bvo = *vo;
+	uint64_t hits, stored;
+
+	/* answers repeat across a batch: keep them for the run (TTL honoured) */
+	if ((bvo.dns_cache = mp_verify_cache_new(0)) == NULL)
+		mp_fatal(MP_EXIT_TEMP, "out of memory");
+	b.vo = &bvo;
 	load_manifest(o->batch, &b);
 	b.rng = (uint64_t)time(NULL) | 1;
 	b.nslots = o->inflight ? o->inflight : 64;
@@ -568,9 +575,12 @@ run_batch(const struct verify_opts *o, const struct mp_verify_opts *vo, struct m
 		if (b.counts[k])
 			fprintf(stderr, " dmarc=%s %lu", mp_dmarc_result_name((enum mp_dmarc_result)k),
 			        b.counts[k]);
-	fprintf(stderr, "\n");
+	mp_verify_cache_stats(bvo.dns_cache, &hits, &stored);
+	fprintf(stderr, "; DNS answers: %llu from the run's cache, %llu stored\n",
+	        (unsigned long long)hits, (unsigned long long)stored);
 	for (size_t i = 0; i < b.nslots; i++)
 		mp_verify_free(b.slots[i]);
+	mp_verify_cache_free(bvo.dns_cache);
 	for (size_t i = 0; i < b.n; i++) {
 		free(b.items[i].line);
 		free(b.items[i].out);

@@ -15,6 +15,8 @@
 #include <mailproof/verify.h>
 #include <mailproof/authres.h>
 
+#include "verify_internal.h"
+
 enum { C_SPF, C_HELO, C_DKIM, C_DMARC, C_N };
 
 #define VERIFY_ARENA (4u << 20)   /* own: bytes one message's results may use */
@@ -22,6 +24,7 @@ enum { C_SPF, C_HELO, C_DKIM, C_DMARC, C_N };
 struct comp {
 	struct mp_dns_client c;
 	bool active, done;
+	bool waiting;           /* has questions the driver must answer */
 };
 
 struct mp_verify {
@@ -418,24 +421,43 @@ finish(struct mp_verify *v)
 	return build_authres(v);
 }
 
-/* run - advance every core; DMARC alignment once SPF and DKIM are known */
-static enum mp_status
-run(void *core)
+/* from_cache - answer comp's questions from the run's cache; true when
+ * every one was (the component can run again at once) */
+static bool
+from_cache(struct mp_verify *v, struct comp *c, int64_t now)
 {
-	struct mp_verify *v = core;
-	bool pending = false;
+	const struct mp_dns_question *const *qs;
+	size_t n = c->c.questions(c->c.core, &qs), hits = 0;
+	const struct mp_dns_question *mine[64];
+
+	if (n == 0 || n > sizeof mine / sizeof mine[0])
+		return false;
+	memcpy(mine, qs, n * sizeof *mine);   /* answer() may change the list */
+	for (size_t i = 0; i < n; i++) {
+		const struct mp_dns_answer *a = mp_verify_cache_get(v->o.dns_cache, mine[i], now);
+		if (a != NULL && c->c.answer(c->c.core, mine[i], a) == MP_OK)
+			hits++;
+	}
+	return hits == n;
+}
+
+/* step - run every unfinished core once; true when one is still pending */
+static enum mp_status
+step(struct mp_verify *v, bool *pending)
+{
 	enum mp_status st;
 
-	if (!v->ended)
-		return MP_EINVAL;
-	if (v->done)
-		return MP_OK;
+	*pending = false;
 	for (int i = 0; i < C_N; i++) {
 		struct comp *c = &v->comp[i];
 		if (!c->active || c->done)
 			continue;
+		if (c->waiting) {
+			*pending = true;
+			continue;
+		}
 		if ((st = c->c.run(c->c.core)) == MP_PENDING)
-			pending = true;
+			*pending = true;
 		else
 			c->done = true;
 		if (st == MP_ENOMEM && i == C_DMARC)
@@ -446,10 +468,43 @@ run(void *core)
 			return st;
 		v->comp[C_DMARC].done = false;
 		if ((st = v->comp[C_DMARC].c.run(v->dmarc)) == MP_PENDING)
-			pending = true;
+			*pending = true;
 		else
 			v->comp[C_DMARC].done = true;
 	}
+	return MP_OK;
+}
+
+/* run - advance every core; DMARC alignment once SPF and DKIM are known;
+ * questions the run's cache can answer never reach the driver */
+static enum mp_status
+run(void *core)
+{
+	struct mp_verify *v = core;
+	int64_t now = v->o.dns_cache ? (int64_t)time(NULL) : 0;
+	bool pending, again;
+	enum mp_status st;
+
+	if (!v->ended)
+		return MP_EINVAL;
+	if (v->done)
+		return MP_OK;
+	for (int i = 0; i < C_N; i++)         /* the driver answered everything */
+		v->comp[i].waiting = false;
+	do {
+		if ((st = step(v, &pending)) != MP_OK)
+			return st;
+		again = false;
+		for (int i = 0; pending && i < C_N; i++) {
+			struct comp *c = &v->comp[i];
+			if (!c->active || c->done || c->waiting)
+				continue;
+			if (v->o.dns_cache != NULL && from_cache(v, c, now))
+				again = true;
+			else
+				c->waiting = true;
+		}
+	} while (again);
 	if (pending)
 		return MP_PENDING;
 	return finish(v);
@@ -500,6 +555,8 @@ answer(void *core, const struct mp_dns_question *q, const struct mp_dns_answer *
 	for (size_t i = 0; i < v->nqs; i++)
 		if (v->qs[i] == q) {
 			struct comp *c = &v->comp[v->owner[i]];
+			if (v->o.dns_cache != NULL)
+				mp_verify_cache_put(v->o.dns_cache, q, a, (int64_t)time(NULL));
 			return c->c.answer(c->c.core, q, a);
 		}
 	return MP_EINVAL;
