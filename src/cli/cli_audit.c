@@ -1,9 +1,12 @@
 /* cli_audit.c - `mailproof audit smtp|rdns|sender`: translate options,
  * call the audit library, print a report or JSON (docs/audit.md). */
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -359,6 +362,27 @@ smtp_options(int argc, char **argv, struct mp_audit_smtp_opts *o, struct port_sp
 	return -1;
 }
 
+/* drop_root - the auditor never runs as root (STYLE.md §11): as root,
+ * become "nobody" before the first connection, for good */
+static void
+drop_root(const char *ca_file)
+{
+	const struct passwd *pw;
+
+	if (geteuid() != 0)
+		return;
+	if ((pw = getpwnam("nobody")) == NULL)
+		mp_fatal(MP_EXIT_USAGE, "audit: running as root and there is no user 'nobody' to become");
+	if (setgroups(0, NULL) != 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+		mp_fatal(MP_EXIT_USAGE, "audit: cannot drop root privileges");
+	if (setuid(0) == 0)
+		mp_panic("audit: root privileges could be regained");
+	if (ca_file && access(ca_file, R_OK) != 0)
+		mp_fatal(MP_EXIT_USAGE, "audit: --ca-file %s is not readable by user nobody "
+		    "(the audit does not run as root)", ca_file);
+}
+
 /* audit_smtp - `mailproof audit smtp HOST` */
 static int
 audit_smtp(int argc, char **argv)
@@ -377,6 +401,7 @@ audit_smtp(int argc, char **argv)
 
 	if ((rc = smtp_options(argc, argv, &o, ports, &nports, &json)) >= 0)
 		return rc;
+	drop_root(o.ca_file);
 	mp_arena_init(&a, MP_LIMIT_AUDIT_ARENA);
 	for (size_t i = 0; i < nports; i++) {
 		if (mp_audit_smtp_port(&o, ports[i].port, ports[i].mode, &a, &res[i], &why) != MP_OK) {
