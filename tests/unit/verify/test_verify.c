@@ -368,6 +368,56 @@ test_reuse(void **state)
 	mp_verify_free(v);
 }
 
+/* the run's answer cache: same results, repeats answered in-process,
+ * DNS trouble never kept */
+static void
+test_cache(void **state)
+{
+	struct mp_verify_cache *cache = mp_verify_cache_new(0);
+	struct mp_verify_opts o = { .dns_cache = cache };
+	struct mp_verify *v = mp_verify_new(&o);
+	struct mp_resolver *r = mp_resolver_new_zone(zone);
+	uint64_t hits, stored, hits1 = 0, stored3 = 0;
+
+	(void)state;
+	assert_non_null(cache);
+	for (int i = 0; i < 6; i++) {
+		static const char good[] = "From: a@bank.example\r\n" BODY;
+		static const char bad[] = "From: a@servfail.example\r\n" BODY;
+		struct mp_verify_envelope env = { .has_ip = true, .helo = MP_STR_LIT("mx.bank.example"),
+		                                  .mail_from = MP_STR_LIT("a@bank.example") };
+		bool fail = i >= 3;
+		struct mp_dns_client c;
+		const struct mp_verify_result *res;
+
+		assert_true(mp_spf_ip_parse(MP_STR_LIT(BANK_IP), &env.ip));
+		assert_int_equal(mp_verify_start(v, &env), MP_OK);
+		assert_int_equal(mp_verify_feed(v, fail ? bad : good,
+		                                fail ? sizeof bad - 1 : sizeof good - 1), MP_OK);
+		assert_int_equal(mp_verify_end(v), MP_OK);
+		c = mp_verify_client(v);
+		assert_int_equal(mp_dns_drive(r, &c), MP_OK);
+		res = mp_verify_result(v);
+		assert_int_equal(res->dmarc->result, fail ? MP_DMARC_TEMPERROR : MP_DMARC_PASS);
+		mp_verify_cache_stats(cache, &hits, &stored);
+		if (i == 0)
+			assert_int_equal(hits, 0);
+		if (i == 2) {
+			assert_true(hits >= 6);   /* 2nd and 3rd message: all from the cache */
+			hits1 = hits;
+		}
+		if (i == 3)
+			stored3 = stored;
+		if (i == 5) {   /* the SERVFAIL is asked every time, never stored */
+			assert_int_equal(stored, stored3);
+			assert_true(hits - hits1 >= 3);
+		}
+	}
+	mp_resolver_free(r);
+	mp_verify_free(v);
+	mp_verify_cache_free(cache);
+}
+
 static int
 setup(void **state)
 {
@@ -399,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_no_ip),
 		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
