@@ -9,6 +9,7 @@
  * Everything lives in the check's arena. Not thread-safe per check.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,12 +115,27 @@ check_txt_select(const struct mp_dns_answer *a, const char *prefix, char sep,
 	return n;
 }
 
+/* same_name - DNS name equality; plain names (the usual case) without
+ * parsing them */
+static bool
+same_name(struct mp_str a, struct mp_str b)
+{
+	if (mp_str_find(a, '\\') >= 0 || mp_str_find(b, '\\') >= 0)
+		return mp_dns_name_eq(a, b);
+	if (a.len > 0 && a.ptr[a.len - 1] == '.')
+		a.len--;
+	if (b.len > 0 && b.ptr[b.len - 1] == '.')
+		b.len--;
+	return mp_str_eq_nocase(a, b);
+}
+
 /* find_slot - a question with this type and name already asked */
 static struct slot *
 find_slot(struct mp_check *c, uint16_t type, struct mp_str name)
 {
 	for (struct slot *s = c->slots; s != NULL; s = s->next)
-		if (s->q.type == type && mp_dns_name_eq(mp_str_make(s->q.name, s->q.name_len), name))
+		if (s->q.type == type && s->q.name_len + 1 >= name.len && s->q.name_len <= name.len + 1 &&
+		    same_name(mp_str_make(s->q.name, s->q.name_len), name))
 			return s;
 	return NULL;
 }
@@ -136,10 +152,14 @@ new_slot(struct mp_check *c, uint16_t type, struct mp_str name, enum slot_kind k
 			c->err = MP_ELIMIT;
 		return NULL;
 	}
-	if ((s = mp_arena_zalloc(&c->arena, sizeof *s)) == NULL) {
+	/* not zalloc: the question's name buffer is 1 KiB, set by question_set */
+	if ((s = mp_arena_alloc(&c->arena, sizeof *s)) == NULL) {
 		c->err = MP_ENOMEM;
 		return NULL;
 	}
+	memset(s, 0, offsetof(struct slot, q) + offsetof(struct mp_dns_question, name));
+	memset((char *)s + offsetof(struct slot, kind), 0, sizeof *s - offsetof(struct slot, kind));
+	s->q.name[0] = '\0';
 	if (mp_dns_question_set(&s->q, type, name) != MP_OK) {
 		/* a name too long to ask: answered at once as malformed */
 		struct mp_dns_answer *a = mp_arena_zalloc(&c->arena, sizeof *a);
@@ -468,7 +488,7 @@ add_selectors(struct mp_check *c, const struct mp_check_opts *o)
 {
 	size_t max = MP_LIMIT_CHECK_SELECTORS, n = 0;
 
-	c->keys = mp_arena_zalloc(&c->arena, max * sizeof *c->keys);
+	c->keys = mp_arena_alloc(&c->arena, max * sizeof *c->keys);   /* zeroed as used */
 	if (c->keys == NULL)
 		return false;
 	for (size_t pass = 0; pass < 2; pass++) {
@@ -484,6 +504,7 @@ add_selectors(struct mp_check *c, const struct mp_check_opts *o)
 				dup = dup || mp_str_eq_nocase(c->keys[j].selector, sel);
 			if (dup)
 				continue;
+			memset(&c->keys[n], 0, sizeof c->keys[n]);
 			c->keys[n].selector = mp_arena_strdup(&c->arena, sel);
 			if (c->keys[n].selector.ptr == NULL)
 				return false;

@@ -92,7 +92,7 @@ struct mp_check {
 	struct mp_check_mx_host *hosts;
 
 	struct mp_check_finding *findings;
-	size_t nfindings;
+	size_t nfindings, findings_cap;
 	const struct mp_spf_lint_report *spf_lint;   /* NULL until the linter is done */
 	/* DMARC discovery for the domain and for the non-existent probe */
 	const struct mp_dmarc_discovery *disc, *probe_disc;

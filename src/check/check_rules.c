@@ -109,15 +109,21 @@ check_find(struct mp_check *c, enum mp_reason id, const char *fix, const char *f
 	int n;
 	char *p;
 
-	if (c->findings == NULL) {
-		c->findings = mp_arena_zalloc(&c->arena, MP_LIMIT_CHECK_FINDINGS * sizeof *f);
-		if (c->findings == NULL) {
+	if (c->nfindings >= MP_LIMIT_CHECK_FINDINGS)
+		return;
+	if (c->nfindings == c->findings_cap) {          /* grow: 8, 16, ... */
+		size_t cap = c->findings_cap ? c->findings_cap * 2 : 8;
+		struct mp_check_finding *grown = mp_arena_alloc(&c->arena, cap * sizeof *grown);
+
+		if (grown == NULL) {
 			c->err = MP_ENOMEM;
 			return;
 		}
+		if (c->nfindings > 0)
+			memcpy(grown, c->findings, c->nfindings * sizeof *grown);
+		c->findings = grown;
+		c->findings_cap = cap;
 	}
-	if (c->nfindings >= MP_LIMIT_CHECK_FINDINGS)
-		return;
 	f = &c->findings[c->nfindings];
 	f->id = id;
 	f->severity = r->severity;
