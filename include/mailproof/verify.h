@@ -39,7 +39,8 @@ MP_API void mp_verify_cache_stats(const struct mp_verify_cache *c, uint64_t *hit
 /* Options shared by every message of a run (borrowed: must outlive). */
 struct mp_verify_opts {
 	struct mp_str authserv_id;         /* A-R authserv-id; empty: "localhost" */
-	struct mp_dmarc_opts dmarc;        /* mode, PSL, pct sampling */
+	struct mp_dmarc_opts dmarc;        /* mode, PSL; pct_roll is the first message's
+	                                    * RFC 7489 pct sample, later ones step through 0..99 */
 	struct mp_dkim_key_cache *keys;    /* optional decoded-key cache */
 	struct mp_verify_cache *dns_cache; /* optional answer cache */
 	int64_t now;                       /* 0: time(NULL) */

@@ -40,6 +40,8 @@ struct mp_verify {
 	bool msg_failed, dkim_failed, ended, done, auth_set;
 	struct comp comp[C_N];
 	size_t nqs, qcap;
+	unsigned long nmsgs;    /* messages started: steps the RFC 7489 pct sample */
+	struct mp_dmarc_opts dmarc_opts;
 	const struct mp_dns_question **qs;
 	unsigned char *owner;
 	struct mp_verify_result res;
@@ -144,6 +146,7 @@ mp_verify_start(struct mp_verify *v, const struct mp_verify_envelope *env)
 	v->dmarc = NULL;
 	v->msg_failed = v->dkim_failed = v->ended = v->done = v->auth_set = false;
 	v->nqs = 0;
+	v->nmsgs++;
 	v->env = *env;
 	v->env.helo = mp_arena_strdup(&v->a, env->helo);
 	v->env.mail_from = mp_arena_strdup(&v->a, env->mail_from);
@@ -212,6 +215,10 @@ dmarc_start(struct mp_verify *v)
 	struct mp_verify_result *r = &v->res;
 	struct mp_why why;
 
+	/* RFC 7489 pct: each message its own sample, 0..99 in turn from the
+	 * caller's start (37 is prime to 100: every value once per 100) */
+	v->dmarc_opts = v->o.dmarc;
+	v->dmarc_opts.pct_roll = (unsigned)((v->o.dmarc.pct_roll + v->nmsgs * 37) % 100);
 	for (size_t i = 0; i < mp_msg_nfields(v->msg); i++)
 		r->nfrom += mp_str_eq_nocase_c(mp_msg_field(v->msg, i)->name, "From");
 	mp_why_clear(&why);
@@ -229,9 +236,9 @@ dmarc_start(struct mp_verify *v)
 	r->has_author = !mp_why_failed(&why);
 	other_identities(v);
 	if (r->has_author)
-		v->dmarc = mp_dmarc_eval_new(&v->a, &v->o.dmarc, r->author.domain);
+		v->dmarc = mp_dmarc_eval_new(&v->a, &v->dmarc_opts, r->author.domain);
 	else
-		v->dmarc = mp_dmarc_eval_new_error(&v->a, &v->o.dmarc, MP_DMARC_PERMERROR, &why);
+		v->dmarc = mp_dmarc_eval_new_error(&v->a, &v->dmarc_opts, MP_DMARC_PERMERROR, &why);
 	if (v->dmarc == NULL)
 		return MP_ENOMEM;
 	v->comp[C_DMARC].c = mp_dmarc_eval_client(v->dmarc);
