@@ -257,6 +257,30 @@ verdict(struct mp_check *c)
 	}
 }
 
+/* dnssec_state - the weakest DNSSEC state of the domain's own answers
+ * (SPF TXT, _dmarc TXT, MX) */
+static enum mp_dnssec
+dnssec_state(const struct mp_check *c)
+{
+	const struct slot *const key[] = { c->s_spf, c->s_dmarc, c->s_mx };
+	enum mp_dnssec d = MP_DNSSEC_SECURE;
+
+	for (size_t i = 0; i < sizeof key / sizeof key[0]; i++) {
+		enum mp_dnssec a;
+
+		if (key[i] == NULL || key[i]->ans == NULL)
+			return MP_DNSSEC_UNCHECKED;
+		a = key[i]->ans->dnssec;
+		if (a == MP_DNSSEC_BOGUS)
+			return MP_DNSSEC_BOGUS;
+		if (a == MP_DNSSEC_UNCHECKED)
+			d = MP_DNSSEC_UNCHECKED;
+		else if (a == MP_DNSSEC_INSECURE && d == MP_DNSSEC_SECURE)
+			d = MP_DNSSEC_INSECURE;
+	}
+	return d;
+}
+
 /* check_finish - run every rule, then decide */
 void
 check_finish(struct mp_check *c)
@@ -284,6 +308,7 @@ check_finish(struct mp_check *c)
 		verdict(c);
 		goto out;
 	}
+	r->dnssec = dnssec_state(c);
 	check_mx_rules(c);
 	check_dkim_rules(c);
 	r->sends_no_mail = sends_no_mail(c);

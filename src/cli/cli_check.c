@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <mailproof/check.h>
 #include <mailproof/dmarc.h>
@@ -380,6 +381,7 @@ struct bulk {
 	char **held;             /* --ordered: ring of finished lines by seq */
 	size_t held_cap;
 	bool progress;
+	size_t total;            /* domains in a regular input file; 0: unknown */
 	struct timespec start;
 	double last_draw;
 	uint64_t queries;
@@ -416,6 +418,23 @@ next_domain(struct bulk *b, struct mp_str *out)
 	if (ferror(b->in))
 		b->input_error = true;
 	return false;
+}
+
+/* count_domains - lines a file will give (for the ETA), then rewind */
+static size_t
+count_domains(struct bulk *b)
+{
+	struct mp_str d;
+	size_t n = 0;
+
+	while (next_domain(b, &d))
+		n++;
+	if (fseek(b->in, 0, SEEK_SET) != 0) {
+		b->input_error = true;
+		return 0;
+	}
+	clearerr(b->in);
+	return n;
 }
 
 /* held_grow - double the --ordered ring, keeping every line at its seq */
@@ -468,12 +487,18 @@ draw_progress(struct bulk *b, bool final)
 		return;
 	b->last_draw = secs;
 	rate = secs > 0 ? (double)b->t.done / secs : 0;
-	fill = (size_t)(secs * 4) % 21;
-	memset(bar, '.', 20);
-	memset(bar, '=', fill);
-	bar[20] = '\0';
-	fprintf(stderr, "\r[%s] %zu done, %zu in flight, %.0f domains/s, %.0f s   %s",
-	    bar, b->t.done, b->seq_in - b->t.done, rate, secs, final ? "\n" : "");
+	if (b->total > 0) {
+		fill = b->t.done >= b->total ? 20 : b->t.done * 20 / b->total;
+		memset(bar, '.', 20);
+		memset(bar, '=', fill);
+		bar[20] = '\0';
+		fprintf(stderr, "\r[%s] %zu/%zu, %.0f domains/s, ETA %.0f s   %s", bar, b->t.done,
+		    b->total, rate, rate > 0 && b->total > b->t.done ?
+		    (double)(b->total - b->t.done) / rate : 0.0, final ? "\n" : "");
+	} else {
+		fprintf(stderr, "\r%zu done, %zu in flight, %.0f domains/s, %.0f s   %s",
+		    b->t.done, b->seq_in - b->t.done, rate, secs, final ? "\n" : "");
+	}
 	fflush(stderr);
 }
 
@@ -608,6 +633,7 @@ static int
 run_bulk(struct mp_resolver *r, const struct opts *o)
 {
 	struct bulk b = { 0 };
+	struct stat st;
 
 	b.o = o;
 	b.r = r;
@@ -619,6 +645,8 @@ run_bulk(struct mp_resolver *r, const struct opts *o)
 	if (!open_html(&b.t, o->html))
 		return MP_EXIT_USAGE;
 	b.progress = o->progress && mp_cli_isatty(stderr);
+	if (b.progress && fstat(fileno(b.in), &st) == 0 && S_ISREG(st.st_mode))
+		b.total = count_domains(&b);
 	clock_gettime(CLOCK_MONOTONIC, &b.start);
 	drive(&b);
 	draw_progress(&b, true);
