@@ -540,6 +540,27 @@ test_alloc_failures(void **state)
 		nomem++;
 	}
 	assert_true(nomem >= 1);
+	nomem = 0;
+	for (unsigned long n = 1; n < 50; n++) {
+		struct mp_arena a;
+		struct mp_received_spf r;
+		struct mp_why why;
+		enum mp_status st;
+
+		mp_arena_init(&a, 1 << 20);
+		mp_alloc_fail_after(n);
+		st = mp_received_spf_parse(MP_STR_LIT("pass (a) (b) client-ip=192.0.2.1; "
+		    "envelope-from=\"a@b.example\"; helo=h.example"), &a, &r, &why);
+		mp_alloc_fail_after(0);
+		mp_arena_fini(&a);
+		if (st == MP_OK) {
+			assert_false(mp_why_failed(&why));
+			break;
+		}
+		assert_int_equal(st, MP_ENOMEM);
+		nomem++;
+	}
+	assert_true(nomem >= 1);
 }
 
 int
