@@ -20,6 +20,7 @@
 #include "../src/milter/milter_config.c"
 #include "../src/milter/milter_conn.c"
 #include "../src/milter/milter_decide.c"
+#include "../src/milter/milter_dnscache.c"
 #include "../src/milter/milter_files.c"
 #include "../src/milter/milter_gen.c"
 #include "../src/milter/milter_map.c"

@@ -115,6 +115,7 @@
 #define MP_LIMIT_MILTER_MACRO 1024           /* own: bytes kept of one MTA macro value */
 #define MP_LIMIT_MILTER_CHUNK 65536          /* libmilter MILTER_CHUNK_SIZE: one body callback */
 #define MP_LIMIT_MILTER_AUTHRES_FIELDS 64    /* own: A-R / Received-SPF fields removed per message */
+#define MP_LIMIT_MILTER_DNS_CACHE 8192       /* own: DNS answers shared by connections */
 
 /* ---- check (mailproof check, issue 6) ---- */
 #define MP_LIMIT_CHECK_ARENA (8u << 20)  /* own: bytes one domain check may use */

@@ -9,19 +9,69 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <libmilter/mfdef.h>
+
 #include <mailproof/log.h>
 #include <mailproof/str.h>
 
 #include "milter_conn.h"
 #include "milter_prog.h"
 
+/* Protocol steps that need no reply from us (RFC-less milter protocol v6):
+ * every reply saved is a round trip through the MTA saved. connect keeps
+ * its reply (MaxConnections answers it with tempfail). */
+#define WANT_NR (SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+#define WANT_SKIP (SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA)
+
+/* One MTA connection as libmilter sees it. */
+struct glue {
+	struct milter_conn *c;
+	bool nr;                         /* the WANT_NR steps get no reply */
+};
+
 static atomic_uint nconnections;
+
+/* glue - this connection's glue, or NULL */
+static struct glue *
+glue(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
 
 /* conn - this connection's state, or NULL */
 static struct milter_conn *
 conn(SMFICTX *ctx)
 {
-	return smfi_getpriv(ctx);
+	struct glue *g = glue(ctx);
+
+	return g ? g->c : NULL;
+}
+
+/* step - the answer to a step that may have been negotiated reply-less */
+static sfsistat
+step(SMFICTX *ctx, sfsistat st)
+{
+	struct glue *g = glue(ctx);
+
+	return g && g->nr && st == SMFIS_CONTINUE ? SMFIS_NOREPLY : st;
+}
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+             unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+             unsigned long *pf3)
+{
+	struct glue *g = mp_zalloc(sizeof *g);
+
+	(void)f2, (void)f3;
+	if (g == NULL)
+		return SMFIS_TEMPFAIL;
+	g->nr = (f1 & WANT_NR) == WANT_NR;
+	smfi_setpriv(ctx, g);
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
+	*pf1 = (f1 & WANT_SKIP) | (g->nr ? WANT_NR : 0);
+	*pf2 = *pf3 = 0;
+	return SMFIS_CONTINUE;
 }
 
 /* sfsi - milter_rc to libmilter's status */
@@ -53,6 +103,7 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct milter_gen *g = milter_current();
 	struct milter_conn *c;
+	struct glue *gl;
 	unsigned max = g->cfg.max_connections;
 	const uint8_t *addr = NULL;
 	int family = 0;
@@ -65,11 +116,15 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	}
 	c = milter_conn_new(g);
 	milter_gen_unref(g);                    /* the connection holds its own reference */
-	if (c == NULL) {
+	gl = glue(ctx);
+	if (gl == NULL && (gl = mp_zalloc(sizeof *gl)) != NULL)
+		smfi_setpriv(ctx, gl);          /* an MTA that did not negotiate */
+	if (c == NULL || gl == NULL) {
+		milter_conn_free(c);
 		atomic_fetch_sub(&nconnections, 1);
 		return SMFIS_TEMPFAIL;
 	}
-	smfi_setpriv(ctx, c);
+	gl->c = c;
 	if (sa && sa->sa_family == AF_INET) {
 		family = 4;
 		addr = (const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
@@ -85,7 +140,7 @@ cb_helo(SMFICTX *ctx, char *helo)
 {
 	struct milter_conn *c = conn(ctx);
 
-	return c ? sfsi(milter_conn_helo(c, str(helo))) : SMFIS_TEMPFAIL;
+	return c ? step(ctx, sfsi(milter_conn_helo(c, str(helo)))) : SMFIS_TEMPFAIL;
 }
 
 static sfsistat
@@ -95,8 +150,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	return sfsi(milter_conn_envfrom(c, str(argv ? argv[0] : NULL),
-	    str(smfi_getsymval(ctx, "{auth_authen}"))));
+	return step(ctx, sfsi(milter_conn_envfrom(c, str(argv ? argv[0] : NULL),
+	    str(smfi_getsymval(ctx, "{auth_authen}")))));
 }
 
 static sfsistat
@@ -104,7 +159,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct milter_conn *c = conn(ctx);
 
-	return c ? sfsi(milter_conn_header(c, str(name), str(value))) : SMFIS_TEMPFAIL;
+	return c ? step(ctx, sfsi(milter_conn_header(c, str(name), str(value)))) : SMFIS_TEMPFAIL;
 }
 
 static sfsistat
@@ -112,7 +167,7 @@ cb_eoh(SMFICTX *ctx)
 {
 	struct milter_conn *c = conn(ctx);
 
-	return c ? sfsi(milter_conn_eoh(c)) : SMFIS_TEMPFAIL;
+	return c ? step(ctx, sfsi(milter_conn_eoh(c))) : SMFIS_TEMPFAIL;
 }
 
 static sfsistat
@@ -120,7 +175,7 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t len)
 {
 	struct milter_conn *c = conn(ctx);
 
-	return c ? sfsi(milter_conn_body(c, (const char *)p, len)) : SMFIS_TEMPFAIL;
+	return c ? step(ctx, sfsi(milter_conn_body(c, (const char *)p, len))) : SMFIS_TEMPFAIL;
 }
 
 /* ---- what a decision does to the MTA ---- */
@@ -180,12 +235,15 @@ cb_abort(SMFICTX *ctx)
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
-	struct milter_conn *c = conn(ctx);
+	struct glue *g = glue(ctx);
 
-	if (c) {
+	if (g) {
 		smfi_setpriv(ctx, NULL);
-		milter_conn_free(c);
-		atomic_fetch_sub(&nconnections, 1);
+		if (g->c) {
+			milter_conn_free(g->c);
+			atomic_fetch_sub(&nconnections, 1);
+		}
+		mp_free(g);
 	}
 	return SMFIS_CONTINUE;
 }
@@ -203,4 +261,5 @@ struct smfiDesc milter_desc = {
 	.xxfi_eom = cb_eom,
 	.xxfi_abort = cb_abort,
 	.xxfi_close = cb_close,
+	.xxfi_negotiate = cb_negotiate,
 };

@@ -26,6 +26,7 @@
 struct milter_check {
 	struct mp_verify *v;
 	struct mp_resolver *resolver;
+	struct milter_dnscache *dnscache;
 	unsigned budget_ms;
 	bool over_budget;
 	char authserv_id[MP_LIMIT_DNS_NAME + 1];
@@ -47,6 +48,7 @@ milter_check_start(const struct milter_check_facts *f, struct mp_str headers,
 		return mp_why_set(why, MP_REASON_MILTER_INTERNAL), MP_ENOMEM;
 	memcpy(k->authserv_id, f->authserv_id.ptr, f->authserv_id.len);
 	k->resolver = f->resolver;
+	k->dnscache = f->dnscache;
 	k->budget_ms = f->budget_ms;
 	o.authserv_id = mp_str_make(k->authserv_id, f->authserv_id.len);
 	if ((k->v = mp_verify_new(&o)) == NULL) {
@@ -98,9 +100,13 @@ answer_one(struct milter_check *k, const struct mp_dns_client *cl,
 	struct mp_dns_answer timeout;
 	enum mp_status st = MP_EINVAL;
 
-	if (budget_ms_since(t0) < (long)k->budget_ms) {
-		mp_arena_reset(a);
+	mp_arena_reset(a);
+	if (k->dnscache && milter_dnscache_get(k->dnscache, q, a, &ans)) {
+		st = MP_OK;
+	} else if (budget_ms_since(t0) < (long)k->budget_ms) {
 		st = mp_resolver_query(k->resolver, q, a, &ans);
+		if (st == MP_OK && ans != NULL && k->dnscache)
+			milter_dnscache_put(k->dnscache, q, ans);
 	} else {
 		k->over_budget = true;
 	}

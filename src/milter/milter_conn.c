@@ -259,6 +259,7 @@ start_inbound(struct milter_conn *c)
 		.mail_from = mp_buf_str(&c->envfrom),
 		.authserv_id = mp_str_c(c->gen->cfg.authserv_id),
 		.resolver = c->zone_resolver ? c->zone_resolver : c->gen->resolver,
+		.dnscache = c->gen->dnscache,
 		.budget_ms = c->gen->cfg.dns_budget_ms,
 	};
 	struct mp_why why;

@@ -24,6 +24,7 @@ struct milter_gen {
 	struct milter_config cfg;
 	struct mp_zone *zone;            /* ZoneFile data, or NULL */
 	struct mp_resolver *resolver;    /* shared libunbound resolver, or NULL */
+	struct milter_dnscache *dnscache; /* answers shared by all connections */
 	void **signers;                  /* one per cfg.keys row (struct mp_signer *) */
 	pthread_mutex_t lock;            /* refs, nokey_logged */
 	unsigned refs;
@@ -38,6 +39,17 @@ struct milter_gen *milter_gen_load(const char *path, struct mp_why *why);
 enum mp_status milter_gen_start_dns(struct milter_gen *g, struct mp_why *why);
 void milter_gen_ref(struct milter_gen *g);
 void milter_gen_unref(struct milter_gen *g);
+
+/* ---- DNS answers shared by connections (thread-safe, bounded) ---- */
+struct milter_dnscache;
+struct milter_dnscache *milter_dnscache_new(void);
+void milter_dnscache_free(struct milter_dnscache *c);
+/* A fresh cached answer for q, copied into a; false when none. */
+bool milter_dnscache_get(struct milter_dnscache *c, const struct mp_dns_question *q,
+                         struct mp_arena *a, const struct mp_dns_answer **out);
+/* Keep ans (present or absent answers only) for its TTL. */
+void milter_dnscache_put(struct milter_dnscache *c, const struct mp_dns_question *q,
+                         const struct mp_dns_answer *ans);
 
 /* What a decision asks of the MTA (smfi_* in the program). Return 0 on
  * success; header values use "\n" for folding. */
@@ -79,6 +91,7 @@ struct milter_check_facts {
 	const uint8_t *addr;
 	struct mp_str helo, mail_from, authserv_id;
 	struct mp_resolver *resolver;
+	struct milter_dnscache *dnscache; /* may be NULL */
 	unsigned budget_ms;              /* DNS time for the whole message */
 };
 /* Start checks for one message; the header block (fields with CRLF, no

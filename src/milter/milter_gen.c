@@ -45,6 +45,9 @@ milter_gen_start_dns(struct milter_gen *g, struct mp_why *why)
 			return mp_why_set(why, MP_REASON_MILTER_INTERNAL), MP_ENOMEM;
 		return mp_zone_load_file(g->zone, g->cfg.zone_file, why);
 	}
+	/* zone data answers from memory already: no cache in front of it */
+	if ((g->dnscache = milter_dnscache_new()) == NULL)
+		return mp_why_set(why, MP_REASON_MILTER_INTERNAL), MP_ENOMEM;
 	o.servers = g->cfg.dns_servers;
 	o.nservers = g->cfg.ndns_servers;
 	o.timeout_ms = g->cfg.dns_timeout_ms;
@@ -80,6 +83,7 @@ milter_gen_unref(struct milter_gen *g)
 		return;
 	milter_signers_free(g);
 	mp_resolver_free(g->resolver);
+	milter_dnscache_free(g->dnscache);
 	mp_zone_free(g->zone);
 	milter_config_fini(&g->cfg);
 	pthread_mutex_destroy(&g->lock);
