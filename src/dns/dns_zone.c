@@ -36,8 +36,8 @@ struct znode {
 	struct zrec *head, *tail;
 	size_t nrec;
 	size_t nbelow;          /* descendants that own records */
-	struct zfail fails[4];
-	size_t nfails;
+	struct zfail *fails;    /* injected failures, in the zone's arena */
+	size_t nfails, capfails;
 };
 
 struct mp_zone {
@@ -286,8 +286,18 @@ mp_zone_fail(struct mp_zone *z, struct mp_str name, uint16_t type, enum mp_dns_s
 			n->fails[i].status = status;
 			return MP_OK;
 		}
-	if (n->nfails >= sizeof n->fails / sizeof n->fails[0])
-		return MP_ELIMIT;
+	if (n->nfails == n->capfails) {
+		size_t cap = n->capfails ? n->capfails * 2 : 4;
+		struct zfail *f;
+		if (cap > 65536)
+			return MP_ELIMIT;
+		if ((f = mp_arena_alloc(&z->mem, cap * sizeof *f)) == NULL)
+			return MP_ENOMEM;
+		if (n->nfails)
+			memcpy(f, n->fails, n->nfails * sizeof *f);
+		n->fails = f;
+		n->capfails = cap;
+	}
 	n->fails[n->nfails].type = type;
 	n->fails[n->nfails].status = status;
 	n->nfails++;

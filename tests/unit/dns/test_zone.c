@@ -322,6 +322,12 @@ test_add_and_fail(void **state)
 	assert_int_equal(mp_zone_fail(z, MP_STR_LIT("x.test"), MP_DNS_T_TXT, MP_DNS_TIMEOUT), MP_OK);
 	assert_int_equal(mp_zone_fail(z, MP_STR_LIT("gone.test"), 0, MP_DNS_SERVFAIL), MP_OK);
 	assert_int_equal(mp_zone_fail(z, MP_STR_LIT("x.test"), 0, MP_DNS_OK), MP_EINVAL);
+	for (uint16_t t = 100; t < 120; t++)   /* many types on one name */
+		assert_int_equal(mp_zone_fail(z, MP_STR_LIT("many.test"), t, MP_DNS_REFUSED), MP_OK);
+	ans = ask(z, &a, 119, "many.test");
+	assert_int_equal(ans->status, MP_DNS_REFUSED);
+	ans = ask(z, &a, 120, "many.test");
+	assert_int_equal(ans->status, MP_DNS_NXDOMAIN);
 	ans = ask(z, &a, MP_DNS_T_TXT, "x.test");
 	assert_int_equal(ans->status, MP_DNS_TIMEOUT);
 	assert_int_equal(mp_dns_state_of(ans->status), MP_DNS_INDETERMINATE);
