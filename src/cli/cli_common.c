@@ -100,7 +100,7 @@ mp_cli_resolver(const struct mp_cli_dns_opts *o, struct mp_zone **zone)
 	mp_why_clear(&why);
 	if (o->nzones > 0 || o->nfails > 0) {
 		if (o->nservers > 0)
-			exit(mp_cli_usage_error("dns", "--zone and --dns cannot be combined"));
+			exit(mp_cli_usage_error("dns", "--zone or --zone-fail cannot be combined with --dns"));
 		if ((*zone = mp_zone_new()) == NULL)
 			mp_fatal(MP_EXIT_TEMP, "out of memory");
 		for (size_t i = 0; i < o->nzones; i++)
