@@ -128,6 +128,55 @@ key_rules(struct mp_check *c, const struct mp_check_dkim_key *k)
 		    "DKIM key %s is RSA %u bits, which is weak; use 2048 bits", s, k->bits);
 }
 
+/* has_key - a usable key at selector sel? */
+static bool
+has_key(const struct mp_check *c, const char *sel)
+{
+	for (size_t i = 0; i < c->nkeys_alloc; i++)
+		if (mp_str_eq_nocase_c(c->keys[i].selector, sel))
+			return c->keys[i].state == MP_CHECK_ST_PRESENT && !c->keys[i].revoked;
+	return true;     /* not probed: say nothing */
+}
+
+/* mx_at - does an MX host end with suffix? */
+static bool
+mx_at(const struct mp_check *c, const char *suffix)
+{
+	for (size_t i = 0; i < c->res.mx.nhosts; i++)
+		if (mp_str_ends_nocase(c->res.mx.hosts[i].host, mp_str_c(suffix)))
+			return true;
+	return false;
+}
+
+/* provider_rules - patterns derived from the domain: mail hosted at
+ * Microsoft 365 signs with selector1/selector2, CNAMEs to
+ * selector1-<domain-with-dashes>._domainkey.<tenant>.onmicrosoft.com;
+ * Google Workspace with "google" */
+static void
+provider_rules(struct mp_check *c)
+{
+	const char *d = c->domain.ptr;
+
+	if (mx_at(c, ".mail.protection.outlook.com") &&
+	    !has_key(c, "selector1") && !has_key(c, "selector2")) {
+		struct mp_str dashed = check_printf(c, "%s", d);
+
+		for (size_t i = 0; i < dashed.len; i++)
+			if (dashed.ptr[i] == '.')
+				((char *)dashed.ptr)[i] = '-';
+		check_find(c, MP_REASON_CHECK_DKIM_PROVIDER, check_printf(c,
+		    "selector1._domainkey.%s. IN CNAME selector1-%s._domainkey.TENANT.onmicrosoft.com.\n"
+		    "selector2._domainkey.%s. IN CNAME selector2-%s._domainkey.TENANT.onmicrosoft.com.",
+		    d, dashed.ptr, d, dashed.ptr).ptr,
+		    "mail for %s is hosted at Microsoft 365 but its DKIM selectors are not published: "
+		    "enable DKIM in Microsoft 365 (TENANT is your onmicrosoft.com name)", d);
+	}
+	if ((mx_at(c, ".google.com") || mx_at(c, ".googlemail.com")) && !has_key(c, "google"))
+		check_find(c, MP_REASON_CHECK_DKIM_PROVIDER, NULL,
+		    "mail for %s is hosted at Google Workspace but no key is published at "
+		    "google._domainkey: generate one in the Admin console (Gmail > Authenticate email)", d);
+}
+
 /* check_dkim_rules - DKIM findings; the found keys go into the result */
 void
 check_dkim_rules(struct mp_check *c)
@@ -153,6 +202,7 @@ check_dkim_rules(struct mp_check *c)
 	}
 	dk->keys = found;
 	dk->nkeys = n;
+	provider_rules(c);
 	if (n == 0)
 		check_find(c, MP_REASON_CHECK_DKIM_NOT_FOUND, NULL,
 		    "no DKIM key at the %zu selectors probed; this does not prove there is no "

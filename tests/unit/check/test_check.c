@@ -150,6 +150,15 @@ static const struct check_case {
 	{ "dkim not found", "a.test. TXT \"" SPF_OK "\"\na.test. MX 10 mx.good.test.\n"
 	  "_dmarc.a.test. TXT \"v=DMARC1; p=reject; rua=mailto:d@a.test\"\n",
 	  "a.test", -1, "dkim-not-found", "nothing-can-align", { 0 } },
+	{ "microsoft 365 without dkim", GOOD "m.test. MX 0 m-test.mail.protection.outlook.com.\n"
+	  "m.test. TXT \"v=spf1 include:spf.protection.outlook.com -all\"\n",
+	  "m.test", -1, "dkim-provider-not-enabled", NULL, { 0 } },
+	{ "microsoft 365 with dkim", GOOD "m.test. MX 0 m-test.mail.protection.outlook.com.\n"
+	  "selector1._domainkey.m.test. CNAME selector1-m-test._domainkey.t.onmicrosoft.com.\n"
+	  "selector1-m-test._domainkey.t.onmicrosoft.com. TXT \"v=DKIM1; p=" KEY2048 "\"\n",
+	  "m.test", -1, NULL, "dkim-provider-not-enabled", { 0 } },
+	{ "google workspace without dkim", GOOD "g.test. MX 1 aspmx.l.google.com.\n",
+	  "g.test", -1, "dkim-provider-not-enabled", NULL, { 0 } },
 	{ "dkim found", GOOD, "good.test", -1, NULL, "dkim-not-found", { 0 } },
 	{ "dkim 2048-bit key is fine", GOOD, "good.test", -1, NULL, "dkim-key-weak", { 0 } },
 	{ "dkim 1024-bit key is weak", GOOD "google._domainkey.good.test. TXT \"v=DKIM1; p=" KEY1024
