@@ -912,19 +912,21 @@ mp_spf_eval_answer(struct mp_spf_eval *ev, const struct mp_dns_question *q,
 	return MP_OK;
 }
 
-/* client callbacks */
+/* client_run - mp_dns_client.run */
 static enum mp_status
 client_run(void *core)
 {
 	return mp_spf_eval_run(core);
 }
 
+/* client_questions - mp_dns_client.questions */
 static size_t
 client_questions(void *core, const struct mp_dns_question *const **qs)
 {
 	return mp_spf_eval_questions(core, qs);
 }
 
+/* client_answer - mp_dns_client.answer */
 static enum mp_status
 client_answer(void *core, const struct mp_dns_question *q, const struct mp_dns_answer *a)
 {
@@ -941,6 +943,7 @@ mp_spf_eval_client(struct mp_spf_eval *ev, struct mp_dns_client *out)
 	out->answer = client_answer;
 }
 
+/* mp_spf_eval_outcome - the result, once run() returned */
 const struct mp_spf_outcome *
 mp_spf_eval_outcome(const struct mp_spf_eval *ev)
 {

@@ -19,7 +19,6 @@ is_atext(unsigned char c)
 	return mp_is_alnum(c) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL);
 }
 
-/* put_pvalue - as put_value, but local@domain stays bare (RFC 8601 pvalue) */
 static void put_pvalue(struct mp_buf *b, struct mp_str v, bool allow_at);
 
 /* put_value - dot-atom when possible, else a quoted-string of printable bytes */
@@ -29,6 +28,7 @@ put_value(struct mp_buf *b, struct mp_str v)
 	put_pvalue(b, v, false);
 }
 
+/* put_pvalue - as put_value; allow_at keeps local@domain bare (RFC 8601 pvalue) */
 static void
 put_pvalue(struct mp_buf *b, struct mp_str v, bool allow_at)
 {

@@ -634,6 +634,7 @@ mp_spf_lint_run(struct mp_spf_lint *l)
 	return MP_ELIMIT;
 }
 
+/* lint_run_cb - mp_dns_client.run */
 static enum mp_status
 lint_run_cb(void *core)
 {
@@ -650,12 +651,14 @@ mp_spf_lint_client(struct mp_spf_lint *l, struct mp_dns_client *out)
 	out->answer = lint_answer;
 }
 
+/* mp_spf_lint_report - the report, once run() returned MP_OK */
 const struct mp_spf_lint_report *
 mp_spf_lint_report(const struct mp_spf_lint *l)
 {
 	return &l->rep;
 }
 
+/* mp_spf_severity_name - "error" "warning" "info" */
 const char *
 mp_spf_severity_name(enum mp_spf_severity s)
 {
@@ -692,6 +695,7 @@ mp_spf_lint_new(struct mp_str domain, struct mp_spf_lint **out)
 	return MP_OK;
 }
 
+/* mp_spf_lint_free - release everything; NULL is fine */
 void
 mp_spf_lint_free(struct mp_spf_lint *l)
 {
