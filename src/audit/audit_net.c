@@ -231,7 +231,19 @@ start_tls(struct session *s, struct conn *c, struct mp_why *why)
 	    s->a, &s->port->tls) == MP_OK;
 }
 
-/* converse - run the dialogue d over c until it is done */
+/* now_ms - a monotonic clock in milliseconds */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* converse - run the dialogue d over c until it is done. A reply that
+ * trickles in byte by byte still has to arrive within the timeout of its
+ * step (checked after each read, so at most one read late). */
 static void
 converse(struct session *s, struct conn *c, struct mp_smtp_dialog *d, struct mp_why *why)
 {
@@ -239,10 +251,12 @@ converse(struct session *s, struct conn *c, struct mp_smtp_dialog *d, struct mp_
 	struct mp_str out;
 	enum mp_smtp_io io;
 	size_t got;
+	uint64_t step_start = now_ms();
 
 	for (;;) {
 		switch (mp_smtp_dialog_step(d, &out)) {
 		case MP_SMTP_STEP_SEND:
+			step_start = now_ms();
 			if ((io = conn_write(c, out)) != MP_SMTP_IO_OK)
 				mp_smtp_dialog_io_failed(d, io);
 			break;
@@ -251,9 +265,12 @@ converse(struct session *s, struct conn *c, struct mp_smtp_dialog *d, struct mp_
 				mp_smtp_dialog_io_failed(d, io);
 			else if (mp_smtp_dialog_input(d, buf, got) != MP_OK)
 				mp_smtp_dialog_io_failed(d, MP_SMTP_IO_ERROR);
+			else if (now_ms() - step_start > c->timeout_ms)
+				mp_smtp_dialog_io_failed(d, MP_SMTP_IO_TIMEOUT);
 			break;
 		case MP_SMTP_STEP_TLS:
 			mp_smtp_dialog_tls_done(d, start_tls(s, c, why));
+			step_start = now_ms();
 			break;
 		case MP_SMTP_STEP_DONE:
 			return;
@@ -272,6 +289,8 @@ run_session(struct session *s, struct mp_smtp_observed *obs, struct mp_why *why)
 	char ip[INET6_ADDRSTRLEN] = "";
 	unsigned ms = o->timeout_ms ? o->timeout_ms : MP_AUDIT_TIMEOUT_MS;
 	enum mp_smtp_io io;
+
+	c.timeout_ms = ms;
 
 	memset(obs, 0, sizeof *obs);
 	if ((io = open_conn(s->res, ms, &c, ip, sizeof ip, why)) != MP_SMTP_IO_OK) {

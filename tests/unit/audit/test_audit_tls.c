@@ -101,7 +101,7 @@ write_pem(const char *path, X509 *x)
 
 /* ---- the scripted SMTP server ---- */
 
-enum fake_mode { FAKE_NORMAL, FAKE_BREAK_TLS, FAKE_SILENT };
+enum fake_mode { FAKE_NORMAL, FAKE_BREAK_TLS, FAKE_SILENT, FAKE_TRICKLE };
 
 struct fake {
 	int lfd, port;
@@ -169,6 +169,15 @@ serve(struct fake *f, int fd)
 	if (f->mode == FAKE_SILENT) {
 		while (peer_read_line(&p, line, sizeof line) >= 0)
 			;
+		return;
+	}
+	if (f->mode == FAKE_TRICKLE) {     /* an endless banner, one byte at a time */
+		static const char text[] = "220-slow.test.example\r\n";
+		for (size_t i = 0; !f->stop && i < 400; i++) {
+			if (send(fd, text + i % (sizeof text - 1), 1, MSG_NOSIGNAL) != 1)
+				break;
+			usleep(10000);
+		}
 		return;
 	}
 	if (f->implicit && !peer_tls(f, &p))
@@ -502,6 +511,16 @@ test_refused_and_silent(void **state)
 	assert_int_equal(p->nfindings, 1);
 	assert_int_equal(p->findings[0].id, MP_AF_PORT_TIMEOUT);
 	assert_true(mp_str_eq_c(p->findings[0].detail, "banner"));
+	/* a banner trickling in never ends the step's timeout */
+	{
+		struct fake trickle = { .mode = FAKE_TRICKLE };
+		fake_start(&trickle, NULL, NULL);
+		assert_int_equal(mp_audit_smtp_port(&o, (unsigned)trickle.port, MP_AUDIT_MODE_SMTP, &a,
+		    &p, &why), MP_OK);
+		fake_stop(&trickle);
+		assert_int_equal(p->io, MP_SMTP_IO_TIMEOUT);
+		assert_true(mp_str_eq_c(p->findings[0].detail, "banner"));
+	}
 	/* --public-only refuses loopback before connecting */
 	o.public_only = true;
 	assert_int_equal(mp_audit_smtp_port(&o, 25, MP_AUDIT_MODE_SMTP, &a, &p, &why), MP_EINVAL);
