@@ -52,16 +52,21 @@ pf_listen "$H" "$HP3" -o smtpd_tls_wrappermode=yes "${submission_opts[@]}"
 
 # ---- unsafe ----
 pf_init "$U" mx.unsafe.example
-UP1=$(pf_free_port); UP2=$(pf_free_port)
+UP1=$(pf_free_port); UP2=$(pf_free_port); UP3=$(pf_free_port)
 pf_sasldb "$U" bob 'hunter2'
 pf_conf "$U" \
 	"mynetworks = 0.0.0.0/0" \
 	"smtpd_tls_security_level = none" \
 	"smtpd_sasl_auth_enable = yes" \
 	"smtpd_tls_auth_only = no" \
-	"smtpd_banner = \$myhostname ESMTP \$mail_name \$mail_version"
+	"smtpd_banner = \$myhostname ESMTP \$mail_name \$mail_version" \
+	"trust_own_senders = permit_mynetworks, check_sender_access inline:{ mx.unsafe.example=OK }, reject_unauth_destination"
 pf_listen "$U" "$UP1"
 pf_listen "$U" "$UP2"
+# the classic half-open relay: no open mynetworks, but "our own domain as
+# sender" is trusted, so forged local senders relay and outside ones do not
+pf_listen "$U" "$UP3" -o mynetworks=192.0.2.1/32 -o 'smtpd_relay_restrictions=$trust_own_senders'
+
 
 t0=$SECONDS
 pf_start "$H"
@@ -73,7 +78,7 @@ set +e
 	--port "$HP1/smtp,$HP2/submission,$HP3/smtps" >"$tmp/hardened.json"
 hrc=$?
 "$MAILPROOF" audit smtp 127.0.0.1 --json --timeout 10 \
-	--port "$UP1/smtp,$UP2/submission" >"$tmp/unsafe.json"
+	--port "$UP1/smtp,$UP2/submission,$UP3/smtp" >"$tmp/unsafe.json"
 urc=$?
 set -e
 echo "audits done in $((SECONDS - t0)) s"
@@ -119,9 +124,9 @@ for p in (h587, h465):
     check(f"hardened {p['mode']} submission rcpt", p["submission_without_auth"]["rcpt"], 554)
 
 check("unsafe exit", urc, 1)
-u25, u587 = unsafe["ports"]
+u25, u587, utrust = unsafe["ports"]
 version = None
-for p in unsafe["ports"]:
+for p in (u25, u587):
     m = p["mode"]
     check(f"unsafe {m} status", p["status"], "ok")
     version = p["banner"].split()[-1]
@@ -140,12 +145,21 @@ for p in unsafe["ports"]:
     check(f"unsafe {m} auth before tls", p["auth_before_tls"], ["PLAIN", "LOGIN"])
     check(f"unsafe {m} tls", p["tls"]["protocol"], None)
 check("unsafe banner", u25["banner"], "mx.unsafe.example ESMTP Postfix " + version)
+local_sender = ["plain", "percent-hack", "quoted", "bang-path", "source-route"]
+check("trusting-sender relay accepted", [r["variant"] for r in utrust["relay"] if r["accepted"]],
+      local_sender)
+check("trusting-sender relay codes", [(r["variant"], r["rcpt"]) for r in utrust["relay"] if not r["accepted"]],
+      [("external-sender", 554), ("null-sender", 554)])
+check("trusting-sender findings", findings(utrust),
+      [("banner-version", utrust["banner"]), ("no-starttls", ""), ("auth-plaintext-advertised", ""),
+       ("auth-plaintext-accepted", "PLAIN")] + [("open-relay", v) for v in local_sender] +
+      [("vrfy-enabled", "252")])
 
 for b in bad:
     print("FAIL:", b)
 if bad:
     sys.exit(1)
-print("audit findings: hardened 3 ports, unsafe 2 ports: as expected")
+print("audit findings: hardened 3 ports, unsafe 3 ports: as expected")
 PY
 
 # No audit may deliver or queue anything.
