@@ -55,7 +55,7 @@ mp_plan_count_spf(struct mp_plan_result *r, struct mp_resolver *res)
 	for (size_t i = 0; i < r->nrecords; i++) {
 		struct mp_plan_record *rec = &r->records[i];
 		unsigned total = 0;
-		bool temporary = false, broken = false;
+		bool temporary = false;
 		struct mp_str heavy = MP_STR_NULL;
 		int heavy_n = -1;
 		if (rec->kind != MP_PLAN_SPF)
@@ -82,7 +82,6 @@ mp_plan_count_spf(struct mp_plan_result *r, struct mp_resolver *res)
 				heavy_n = n;
 				heavy = target;
 			}
-			broken |= br;
 		}
 		if (temporary) {
 			rec->comment = AP("SPF: DNS trouble kept the lookup count from being known");
