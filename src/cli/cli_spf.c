@@ -347,7 +347,7 @@ batch_finished(void *arg, const struct mp_dns_client *c, enum mp_status st)
  * question still in flight wait for the same answer. The cache lives for
  * the batch only (TTLs are not consulted: a batch takes seconds). */
 
-#define CACHE_BUCKETS 65536
+#define CACHE_BUCKETS 8192      /* power of two; a batch asks a few thousand names */
 #define MAX_QS_PER_RUN 64
 
 struct waiter {
@@ -356,13 +356,13 @@ struct waiter {
 	struct waiter *next;
 };
 
-struct centry {
-	struct mp_dns_question q;       /* the copy submitted to the resolver */
+struct centry {                  /* hash and next first: one cache line per probe */
 	uint64_t hash;
+	struct centry *next;
 	const struct mp_dns_answer *ans; /* NULL while in flight */
 	struct waiter *waiters;
-	struct centry *next;
 	struct cdriver *d;
+	struct mp_dns_question q;       /* the copy submitted to the resolver */
 };
 
 struct cslot {
