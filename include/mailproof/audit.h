@@ -118,6 +118,10 @@ struct mp_smtp_dialog_opts {
 	bool tls_active;              /* implicit TLS (RFC 8314) is already up */
 	bool starttls;                /* use STARTTLS when offered */
 	bool probe_only;              /* banner, EHLO, (STARTTLS), QUIT: TLS probes */
+	bool injection_probe;         /* STARTTLS with NOOP pipelined behind it in the
+	                                 same packet, then EHLO, QUIT under TLS: does
+	                                 the server run plaintext sent before TLS
+	                                 inside it (CVE-2011-0411)? */
 	bool submission;              /* a submission port (RFC 6409): test mail without AUTH */
 };
 
@@ -144,6 +148,7 @@ struct mp_smtp_observed {
 	int submit_mail_code, submit_rcpt_code; /* submission: mail without AUTH */
 	struct mp_smtp_relay_result relay[MP_RELAY__COUNT];
 	int vrfy_code, expn_code, quit_code;
+	int injection;                /* injection probe: 1 vulnerable, 0 not, -1 not run */
 };
 
 struct mp_smtp_dialog;
@@ -184,7 +189,7 @@ enum mp_audit_finding_id {
 	MP_AF_OPEN_RELAY, MP_AF_VRFY, MP_AF_EXPN,
 	MP_AF_RDNS_NO_PTR, MP_AF_RDNS_NOT_CONFIRMED, MP_AF_RDNS_DYNAMIC, MP_AF_RDNS_HELO_MISMATCH,
 	MP_AF_SENDER_NOT_AUTHORIZED, MP_AF_SENDER_NO_SPF, MP_AF_SENDER_SPF_ERROR,
-	MP_AF_DNS_TEMPERROR,
+	MP_AF_DNS_TEMPERROR, MP_AF_STARTTLS_INJECTION,
 	MP_AF__COUNT
 };
 
@@ -216,6 +221,7 @@ struct mp_audit_tls {
 	struct mp_str verify_error;   /* its text */
 	struct mp_str name_checked;   /* host name or address matched against */
 	struct mp_str handshake_error; /* why STARTTLS's handshake failed, if it did */
+	int injection;                /* STARTTLS command injection: 1 yes, 0 no, -1 not tested */
 	enum mp_tls_version_probe versions[MP_TLS__COUNT];
 };
 

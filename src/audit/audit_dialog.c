@@ -19,13 +19,13 @@
 enum state {
 	ST_BANNER, ST_EHLO, ST_HELO, ST_AUTH_PROBE, ST_AUTH_CANCEL, ST_STARTTLS, ST_TLS,
 	ST_SUBMIT_MAIL, ST_SUBMIT_RCPT, ST_RELAY_MAIL, ST_RELAY_RCPT, ST_RSET,
-	ST_VRFY, ST_EXPN, ST_QUIT, ST_DONE,
+	ST_VRFY, ST_EXPN, ST_QUIT, ST_DONE, ST_INJECT_EHLO,
 };
 
 static const char *const state_names[] = {
 	"banner", "ehlo", "helo", "auth", "auth-cancel", "starttls", "tls",
 	"submission-mail", "submission-rcpt", "relay-mail", "relay-rcpt", "rset",
-	"vrfy", "expn", "quit", "done",
+	"vrfy", "expn", "quit", "done", "injection-ehlo",
 };
 
 struct mp_smtp_dialog {
@@ -87,6 +87,7 @@ mp_smtp_dialog_new(const struct mp_smtp_dialog_opts *o, struct mp_arena *a)
 	d->obs.tls_attempted = d->obs.tls_ok = o->tls_active;
 	d->state = ST_BANNER;
 	d->need_reply = true;
+	d->obs.injection = -1;
 	return d;
 }
 
@@ -165,7 +166,12 @@ build_command(struct mp_smtp_dialog *d)
 		st = mp_buf_printf(&d->cmd, "AUTH %s", d->obs.auth_probe_mech.ptr);
 		break;
 	case ST_AUTH_CANCEL: st = mp_buf_append_c(&d->cmd, "*"); break;
-	case ST_STARTTLS: st = mp_buf_append_c(&d->cmd, "STARTTLS"); break;
+	case ST_STARTTLS:
+		/* the probe sends NOOP in the same write: a server that keeps it
+		 * past the handshake answers it under TLS */
+		st = mp_buf_append_c(&d->cmd, d->o.injection_probe ? "STARTTLS\r\nNOOP" : "STARTTLS");
+		break;
+	case ST_INJECT_EHLO: st = mp_buf_printf(&d->cmd, "EHLO %.*s", (int)h.len, h.ptr); break;
 	case ST_SUBMIT_MAIL:
 		st = mp_buf_printf(&d->cmd, "MAIL FROM:<mailproof-audit@%.*s>",
 		    (int)d->o.relay_domain.len, d->o.relay_domain.ptr);
@@ -212,7 +218,7 @@ mp_smtp_dialog_step(struct mp_smtp_dialog *d, struct mp_str *out)
 static enum state
 start_tests(struct mp_smtp_dialog *d)
 {
-	if (d->o.probe_only)
+	if (d->o.probe_only || d->o.injection_probe)
 		return ST_QUIT;
 	if (d->o.submission)
 		return ST_SUBMIT_MAIL;
@@ -228,7 +234,7 @@ after_ehlo(struct mp_smtp_dialog *d)
 
 	if (d->tls_active)
 		return start_tests(d);
-	if (!d->auth_probed && !d->o.probe_only) {
+	if (!d->auth_probed && !d->o.probe_only && !d->o.injection_probe) {
 		d->auth_probed = true;
 		return ST_AUTH_PROBE;
 	}
@@ -378,7 +384,14 @@ on_reply(struct mp_smtp_dialog *d, const struct mp_smtp_reply *r)
 	case ST_RSET: return d->after_rset;
 	case ST_VRFY: d->obs.vrfy_code = r->code; return ST_EXPN;
 	case ST_EXPN: d->obs.expn_code = r->code; return ST_QUIT;
-	case ST_QUIT: d->obs.quit_code = r->code; return ST_DONE;
+	case ST_INJECT_EHLO: return ST_QUIT;   /* whatever came: the QUIT reply tells */
+	case ST_QUIT:
+		d->obs.quit_code = r->code;
+		if (d->o.injection_probe && d->tls_active)
+			/* QUIT answered 250: the replies are one behind, the NOOP
+			 * sent before TLS was answered inside it */
+			d->obs.injection = r->code == 221 ? 0 : r->code / 100 == 2;
+		return ST_DONE;
 	default: return ST_DONE;
 	}
 }
@@ -429,7 +442,8 @@ mp_smtp_dialog_tls_done(struct mp_smtp_dialog *d, bool ok)
 		return;
 	}
 	d->tls_active = true;
-	d->state = ST_EHLO;     /* RFC 3207 §4.2: forget everything, EHLO again */
+	/* RFC 3207 §4.2: forget everything, EHLO again */
+	d->state = d->o.injection_probe ? ST_INJECT_EHLO : ST_EHLO;
 	d->need_reply = false;
 }
 

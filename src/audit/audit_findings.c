@@ -107,6 +107,9 @@ static const struct finding_def {
 	[MP_AF_SENDER_SPF_ERROR] = { "sender-spf-permerror", MP_AUDIT_HIGH,
 		"The domain's SPF record is broken (permerror): receivers treat it as failing.",
 		"Fix the SPF record (syntax, more than 10 DNS lookups); 'mailproof check DOMAIN' shows why." },
+	[MP_AF_STARTTLS_INJECTION] = { "starttls-injection", MP_AUDIT_HIGH,
+		"Plain-text commands sent right behind STARTTLS were run inside the TLS session (CVE-2011-0411 class): a man in the middle can inject commands into the encrypted session.",
+		"Upgrade the MTA; Postfix discards plain text pipelined behind STARTTLS since 2.8.0 (and 2.7.3, 2.6.9, 2.5.12)." },
 	[MP_AF_DNS_TEMPERROR] = { "dns-temperror", MP_AUDIT_INFO,
 		"DNS did not answer, so this check could not be completed (not a pass).",
 		"Retry; check the resolver (--dns) and the zone's name servers." },
@@ -233,6 +236,8 @@ tls_findings(struct mp_audit_port *p, struct mp_arena *a)
 	for (size_t i = 0; i < sizeof vf / sizeof vf[0] && st == MP_OK; i++)
 		if (t->versions[i] == MP_TLSV_ACCEPTED)
 			st = add(p, a, vf[i], MP_STR_LIT(""));
+	if (st == MP_OK && t->injection == 1)
+		st = add(p, a, MP_AF_STARTTLS_INJECTION, MP_STR_LIT(""));
 	if (!t->done || st != MP_OK)
 		return st;
 	if (t->expired)

@@ -8,7 +8,8 @@
 struct mp_audit_tls_conn;
 
 /* Handshake on fd (already connected, plain) restricted to one protocol
- * version when only_version >= 0 (enum mp_tls_proto), else any. *conn NULL
+ * version when only_version >= 0 (enum mp_tls_proto), else any (-1: with
+ * the CA store loaded for inspection, -2: without). *conn NULL
  * on failure, with *untestable set when our own OpenSSL cannot offer that
  * version. ca_file NULL: the system store. */
 enum mp_smtp_io mp_audit_tls_connect(int fd, const char *sni, const char *ca_file,

@@ -198,8 +198,11 @@ conn_read(struct conn *c, char *buf, size_t len, size_t *got)
 	return MP_SMTP_IO_OK;
 }
 
-/* session - what one connection asks: the full audit (probe < 0) or a
- * handshake at one TLS version (probe = enum mp_tls_proto) */
+/* session - what one connection asks: the full audit (PROBE_NONE), a
+ * handshake at one TLS version (probe = enum mp_tls_proto) or the STARTTLS
+ * injection probe */
+enum { PROBE_NONE = -1, PROBE_INJECTION = -2 };
+
 struct session {
 	const struct mp_audit_smtp_opts *o;
 	const struct addrinfo *res;
@@ -219,6 +222,8 @@ start_tls(struct session *s, struct conn *c, struct mp_why *why)
 	enum mp_smtp_io io;
 
 	io = mp_audit_tls_connect(c->fd, name, s->o->ca_file, s->probe, &c->tls, &untestable, why);
+	if (s->probe == PROBE_INJECTION)
+		return io == MP_SMTP_IO_OK;
 	if (s->probe >= 0) {
 		s->probe_result = io == MP_SMTP_IO_OK ? MP_TLSV_ACCEPTED
 		                : untestable || io == MP_SMTP_IO_TIMEOUT ? MP_TLSV_UNTESTED
@@ -298,7 +303,7 @@ run_session(struct session *s, struct mp_smtp_observed *obs, struct mp_why *why)
 		obs->io_stage = "connect";
 		return MP_OK;
 	}
-	if (s->probe < 0 && (s->port->address = mp_arena_strdup(s->a, mp_str_c(ip))).ptr == NULL)
+	if (s->probe == PROBE_NONE && (s->port->address = mp_arena_strdup(s->a, mp_str_c(ip))).ptr == NULL)
 		goto nomem;
 	if (s->port->mode == MP_AUDIT_MODE_SMTPS && !start_tls(s, &c, why)) {
 		close(c.fd);
@@ -315,6 +320,7 @@ run_session(struct session *s, struct mp_smtp_observed *obs, struct mp_why *why)
 	dopts.tls_active = s->port->mode == MP_AUDIT_MODE_SMTPS;
 	dopts.starttls = !s->no_starttls;
 	dopts.probe_only = s->probe >= 0;
+	dopts.injection_probe = s->probe == PROBE_INJECTION;
 	dopts.submission = s->port->mode != MP_AUDIT_MODE_SMTP;
 	if (dopts.server_domain.ptr == NULL || (d = mp_smtp_dialog_new(&dopts, s->a)) == NULL)
 		goto nomem;
@@ -367,8 +373,29 @@ probe_versions(struct session *s)
 			return st;
 		s->port->tls.versions[v] = s->probe_result;
 	}
-	s->probe = -1;
+	s->probe = PROBE_NONE;
 	return MP_OK;
+}
+
+/* probe_injection - STARTTLS with a command pipelined behind it: is it
+ * run inside TLS (CVE-2011-0411)? Only where STARTTLS worked. */
+static enum mp_status
+probe_injection(struct session *s)
+{
+	struct mp_smtp_observed obs;
+	struct mp_why why;
+	enum mp_status st;
+
+	s->port->tls.injection = -1;
+	if (s->port->mode == MP_AUDIT_MODE_SMTPS || !s->port->obs.tls_ok)
+		return MP_OK;
+	s->probe = PROBE_INJECTION;
+	mp_why_clear(&why);
+	st = run_session(s, &obs, &why);
+	s->probe = PROBE_NONE;
+	if (st == MP_OK)
+		s->port->tls.injection = obs.injection;
+	return st;
 }
 
 /* retry_plain - STARTTLS broke the first connection: keep what it showed
@@ -436,8 +463,11 @@ mp_audit_smtp_port(const struct mp_audit_smtp_opts *o, unsigned port,
 	if (st == MP_OK && p->obs.io == MP_SMTP_IO_TLS && mode != MP_AUDIT_MODE_SMTPS)
 		st = retry_plain(&s, p);
 	p->io = p->obs.io;
+	p->tls.injection = -1;
 	if (st == MP_OK && !o->no_version_probes && p->obs.tls_ok)
 		st = probe_versions(&s);
+	if (st == MP_OK && !o->no_version_probes)
+		st = probe_injection(&s);
 	freeaddrinfo(res);
 	if (st != MP_OK)
 		return st;

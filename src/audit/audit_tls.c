@@ -83,7 +83,7 @@ make_ctx(const char *ca_file, int only_version)
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	/* version probes look at no certificate: loading the CA store costs
 	 * more than the handshake */
-	if (only_version < 0 && (ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1
+	if (only_version == -1 && (ca_file ? SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1
 	                                 : SSL_CTX_set_default_verify_paths(ctx) != 1)) {
 		SSL_CTX_free(ctx);
 		return NULL;

@@ -189,7 +189,8 @@ jtls(const struct mp_audit_port *p)
 		    t->versions[i] == MP_TLSV_ACCEPTED ? "accepted"
 		    : t->versions[i] == MP_TLSV_REJECTED ? "rejected" : "untested"));
 	if (!t->done)
-		return json_pack("{s:n,s:o}", "protocol", "versions", v);
+		return json_pack("{s:n,s:o,s:o}", "protocol", "versions", v, "starttls_injection",
+		    t->injection < 0 ? json_null() : json_boolean(t->injection));
 	j = json_pack("{s:o,s:o,s:i,s:o,s:o,s:o,s:I,s:b,s:b,s:b,s:b,s:o,s:o,s:o}",
 	    "protocol", jstr(t->protocol), "cipher", jstr(t->cipher), "bits", t->cipher_bits,
 	    "subject", jstr(t->subject), "issuer", jstr(t->issuer),
@@ -197,6 +198,8 @@ jtls(const struct mp_audit_port *p)
 	    "chain_valid", t->chain_ok, "self_signed", t->self_signed, "expired", t->expired,
 	    "name_match", t->name_match, "name_checked", jstr(t->name_checked),
 	    "verify_error", t->chain_ok ? json_null() : jstr(t->verify_error), "versions", v);
+	json_object_set_new(j, "starttls_injection",
+	    t->injection < 0 ? json_null() : json_boolean(t->injection));
 	return j;
 }
 

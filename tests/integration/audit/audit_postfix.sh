@@ -118,6 +118,7 @@ for p, probe in ((h25, 503), (h587, 530)):
     check(f"hardened {m} starttls", p["starttls"], {"offered": True, "reply": 220, "ok": True})
     check(f"hardened {m} auth before tls", p["auth_before_tls"], [])
     check(f"hardened {m} auth probe", p["auth_probe"]["reply"], probe)
+    check(f"hardened {m} starttls injection", p["tls"]["starttls_injection"], False)
 check("hardened banner", h25["banner"], "mx.hardened.example ESMTP Postfix")
 check("hardened smtps ehlo (plain)", h465["ehlo"], None)
 for p in (h587, h465):

@@ -388,6 +388,37 @@ test_probe_only(void **state)
 }
 
 static void
+test_injection_probe(void **state)
+{
+	struct script safe = { 0 }, vulnerable = { 0 };
+	struct mp_smtp_dialog_opts o = opts();
+	const struct mp_smtp_observed *obs;
+	struct mp_arena a;
+
+	(void)state;
+	o.injection_probe = true;
+	mp_arena_init(&a, 1u << 20);
+	add(&safe, NULL, BANNER);
+	add(&safe, EHLO, CAPS_TLS_ONLY);
+	add(&safe, "STARTTLS\r\nNOOP", "220 2.0.0 Ready\r\n");
+	add(&safe, TLS_OK, NULL);
+	add(&safe, EHLO, CAPS_AUTH);
+	add(&safe, "QUIT", "221 2.0.0 Bye\r\n");
+	obs = run(&o, &safe, &a);
+	assert_int_equal(obs->injection, 0);
+	/* the NOOP's 250 comes first under TLS: every reply is one behind */
+	add(&vulnerable, NULL, BANNER);
+	add(&vulnerable, EHLO, CAPS_TLS_ONLY);
+	add(&vulnerable, "STARTTLS\r\nNOOP", "220 2.0.0 Ready\r\n");
+	add(&vulnerable, TLS_OK, NULL);
+	add(&vulnerable, EHLO, "250 2.0.0 Ok\r\n");
+	add(&vulnerable, "QUIT", CAPS_AUTH);
+	obs = run(&o, &vulnerable, &a);
+	assert_int_equal(obs->injection, 1);
+	mp_arena_fini(&a);
+}
+
+static void
 test_starttls_failures(void **state)
 {
 	struct script sc = { 0 }, sc2 = { 0 };
@@ -556,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_submission_without_auth),
 		cmocka_unit_test(test_implicit_tls),
 		cmocka_unit_test(test_probe_only),
+		cmocka_unit_test(test_injection_probe),
 		cmocka_unit_test(test_starttls_failures),
 		cmocka_unit_test(test_ends_early),
 		cmocka_unit_test(test_server_domain_fallback),

@@ -107,6 +107,7 @@ struct fake {
 	int lfd, port;
 	SSL_CTX *ctx;
 	bool implicit, offer_starttls, old_versions;
+	bool keeps_injected;    /* runs plain text pipelined behind STARTTLS under TLS */
 	enum fake_mode mode;
 	volatile bool stop;
 	pthread_t th;
@@ -189,6 +190,11 @@ serve(struct fake *f, int fd)
 			    ? "250-fake.test.example\r\n250-PIPELINING\r\n250 STARTTLS\r\n"
 			    : "250-fake.test.example\r\n250 PIPELINING\r\n");
 		else if (strcmp(line, "STARTTLS") == 0 && !p.ssl) {
+			/* what came behind STARTTLS in plain text, read before the
+			 * 220 so it cannot be the ClientHello: dropped by a correct
+			 * server (RFC 3207 §4.2), kept by a vulnerable one */
+			char junk[256];
+			ssize_t nj = recv(fd, junk, sizeof junk, MSG_DONTWAIT);
 			peer_send(&p, "220 2.0.0 go ahead\r\n");
 			if (f->mode == FAKE_BREAK_TLS) {
 				(void)send(fd, "garbage\r\n", 9, MSG_NOSIGNAL);
@@ -196,6 +202,8 @@ serve(struct fake *f, int fd)
 			}
 			if (!peer_tls(f, &p))
 				break;
+			if (f->keeps_injected && nj > 0 && memmem(junk, (size_t)nj, "NOOP", 4))
+				peer_send(&p, "250 2.0.0 Ok\r\n");
 		} else if (strncmp(line, "MAIL", 4) == 0 || strcmp(line, "RSET") == 0)
 			peer_send(&p, "250 2.0.0 Ok\r\n");
 		else if (strncmp(line, "RCPT", 4) == 0)
@@ -424,6 +432,29 @@ test_protocol_versions(void **state)
 }
 
 static void
+test_starttls_injection(void **state)
+{
+	struct cert leaf = make_cert(HOST, "DNS:" HOST, &ca, -DAY, 30 * DAY, false);
+	struct fake good = { .offer_starttls = true }, bad = { .offer_starttls = true,
+		.keeps_injected = true };
+	struct mp_audit_port *p;
+	struct mp_arena a;
+
+	(void)state;
+	mp_arena_init(&a, 1u << 22);
+	fake_start(&good, &leaf, NULL);
+	assert_string_equal(audit(&good, MP_AUDIT_MODE_SMTP, HOST, true, &a, &p), "");
+	fake_stop(&good);
+	assert_int_equal(p->tls.injection, 0);
+	fake_start(&bad, &leaf, NULL);
+	assert_string_equal(audit(&bad, MP_AUDIT_MODE_SMTP, HOST, true, &a, &p), "starttls-injection");
+	fake_stop(&bad);
+	assert_int_equal(p->tls.injection, 1);
+	mp_arena_fini(&a);
+	free_cert(&leaf);
+}
+
+static void
 test_implicit_tls(void **state)
 {
 	struct cert leaf = make_cert(HOST, "DNS:" HOST, &ca, -DAY, 30 * DAY, false);
@@ -534,6 +565,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_certificates),
 		cmocka_unit_test(test_protocol_versions),
+		cmocka_unit_test(test_starttls_injection),
 		cmocka_unit_test(test_implicit_tls),
 		cmocka_unit_test(test_broken_starttls),
 		cmocka_unit_test(test_refused_and_silent),
