@@ -27,6 +27,7 @@ enum {
 	OPT_TLS_NAME,
 	OPT_HELO,
 	OPT_NO_VERSIONS,
+	OPT_DOMAIN,
 	OPT_HELP,
 };
 
@@ -444,13 +445,13 @@ static const char sender_usage[] =
 
 /* dns_command_options - getopt for rdns and sender; -1 to go on */
 static int
-dns_command_options(int argc, char **argv, const char *usage, struct mp_cli_dns_opts *dns,
-                    const char **name, bool *json)
+dns_command_options(int argc, char **argv, const char *usage, int name_opt,
+                    struct mp_cli_dns_opts *dns, const char **name, bool *json)
 {
 	static const struct option longopts[] = {
 		MP_CLI_DNS_LONGOPTS,
 		{ "helo", required_argument, NULL, OPT_HELO },
-		{ "domain", required_argument, NULL, OPT_RELAY_DOMAIN },
+		{ "domain", required_argument, NULL, OPT_DOMAIN },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -461,7 +462,14 @@ dns_command_options(int argc, char **argv, const char *usage, struct mp_cli_dns_
 		if (mp_cli_dns_opt(dns, c, optarg))
 			continue;
 		switch (c) {
-		case OPT_HELO: case OPT_RELAY_DOMAIN: *name = optarg; break;
+		case OPT_HELO:
+		case OPT_DOMAIN:
+			if (c != name_opt) {
+				fputs(usage, stderr);
+				return MP_EXIT_USAGE;
+			}
+			*name = optarg;
+			break;
 		case OPT_JSON: *json = true; break;
 		case OPT_HELP: fputs(usage, stdout); return MP_EXIT_GOOD;
 		default: fputs(usage, stderr); return MP_EXIT_USAGE;
@@ -524,7 +532,7 @@ audit_rdns(int argc, char **argv)
 	struct mp_why why;
 	int rc = MP_EXIT_GOOD;
 
-	if ((rc = dns_command_options(argc, argv, rdns_usage, &dns, &helo, &json)) >= 0)
+	if ((rc = dns_command_options(argc, argv, rdns_usage, OPT_HELO, &dns, &helo, &json)) >= 0)
 		return rc;
 	rc = MP_EXIT_GOOD;
 	r = mp_cli_resolver(&dns, &zone);
@@ -579,7 +587,7 @@ audit_sender(int argc, char **argv)
 	struct mp_why why;
 	int rc;
 
-	if ((rc = dns_command_options(argc, argv, sender_usage, &dns, &domain, &json)) >= 0)
+	if ((rc = dns_command_options(argc, argv, sender_usage, OPT_DOMAIN, &dns, &domain, &json)) >= 0)
 		return rc;
 	if (domain == NULL)
 		return mp_cli_usage_error("audit sender", "--domain is required");
