@@ -216,6 +216,11 @@ struct mp_spf_lint;
 /* Lint domain's SPF (sans-IO like the evaluator). */
 MP_API enum mp_status mp_spf_lint_new(struct mp_str domain, struct mp_spf_lint **out);
 MP_API void mp_spf_lint_free(struct mp_spf_lint *l);
+/* Expand macro-built include:/redirect= targets for this sender (local@domain)
+ * and client instead of the default postmaster@DOMAIN from 192.0.2.1; call
+ * before the first run. ip may be NULL. MP_OK or MP_ENOMEM. */
+MP_API enum mp_status mp_spf_lint_set_sender(struct mp_spf_lint *l, struct mp_str sender,
+                                             const struct mp_spf_ip *ip);
 MP_API enum mp_status mp_spf_lint_run(struct mp_spf_lint *l);
 MP_API void mp_spf_lint_client(struct mp_spf_lint *l, struct mp_dns_client *out);
 /* The report; valid after run() returned MP_OK, lives as long as l. */

@@ -27,7 +27,7 @@ enum {
 
 static const char usage_text[] =
 	"usage: mailproof spf --ip IP --mail-from ADDR [--helo HOST] [--json] [DNS options]\n"
-	"       mailproof spf --lint DOMAIN [--json] [DNS options]\n"
+	"       mailproof spf --lint DOMAIN [--mail-from ADDR] [--ip IP] [--json] [DNS options]\n"
 	"       mailproof spf --batch FILE [--inflight N] [--json] [DNS options]\n"
 	"Evaluate SPF (RFC 7208) for a client IP and MAIL FROM ('' or '<>' is the\n"
 	"null reverse-path: postmaster@HELO is checked), or lint a domain's SPF.\n"
@@ -39,7 +39,8 @@ static const char usage_text[] =
 	"  --helo HOST         HELO/EHLO name (also checked as its own identity)\n"
 	"  --receiver NAME     this host's name for %{r} and Received-SPF\n"
 	"  --json              one JSON object (JSON Lines with --batch)\n"
-	"  --lint DOMAIN       report problems in DOMAIN's SPF (see docs/spf.md)\n"
+	"  --lint DOMAIN       report problems in DOMAIN's SPF (see docs/spf.md); with\n"
+	"                      --mail-from/--ip, macro-built targets use that sender\n"
 	"  --batch FILE        evaluate many transactions ('-' = stdin)\n"
 	"  --inflight N        batch: evaluations in progress at once (default 64)\n"
 	MP_CLI_DNS_USAGE;
@@ -694,8 +695,10 @@ lint_text(const struct mp_spf_lint_report *r)
 
 /* run_lint - --lint DOMAIN; exit 0 no errors, 1 errors, 3 DNS trouble */
 static int
-run_lint(const char *domain, bool json, struct mp_resolver *r)
+run_lint(const struct spf_opts *o, struct mp_resolver *r)
 {
+	const char *domain = o->lint;
+	bool json = o->json;
 	struct mp_spf_lint *l;
 	struct mp_dns_client c;
 	const struct mp_spf_lint_report *rep;
@@ -703,6 +706,16 @@ run_lint(const char *domain, bool json, struct mp_resolver *r)
 
 	if (mp_spf_lint_new(mp_str_c(domain), &l) != MP_OK)
 		mp_fatal(MP_EXIT_TEMP, "out of memory");
+	if (o->mail_from != NULL || o->ip != NULL) {
+		struct mp_spf_ip ip;
+
+		/* macro-built targets are shown as evaluated for this sender */
+		if (o->ip != NULL && !mp_spf_ip_parse(mp_str_c(o->ip), &ip))
+			exit(mp_cli_usage_error("spf", "--ip wants an IPv4 or IPv6 address"));
+		if (mp_spf_lint_set_sender(l, mp_str_c(o->mail_from ? o->mail_from : ""),
+		    o->ip ? &ip : NULL) != MP_OK)
+			mp_fatal(MP_EXIT_TEMP, "out of memory");
+	}
 	mp_spf_lint_client(l, &c);
 	mp_dns_drive(r, &c);
 	rep = mp_spf_lint_report(l);
@@ -779,11 +792,11 @@ mp_cli_spf(int argc, char **argv)
 		return mp_cli_usage_error("spf", "--ip and --mail-from are required (see --help)");
 	if (o.mail_from && strcmp(o.mail_from, "<>") == 0)
 		o.mail_from = "";
-	if (o.mail_from && o.mail_from[0] == '\0' && o.helo == NULL)
+	if (!o.lint && o.mail_from && o.mail_from[0] == '\0' && o.helo == NULL)
 		return mp_cli_usage_error("spf", "a null MAIL FROM needs --helo (postmaster@HELO is checked)");
 	r = mp_cli_resolver(&o.dns, &zone);
 	if (o.lint)
-		rc = run_lint(o.lint, o.json, r);
+		rc = run_lint(&o, r);
 	else if (o.batch)
 		rc = run_batch(&o, r);
 	else

@@ -68,6 +68,7 @@ struct mp_spf_lint {
 	const struct mp_dns_question **qptrs;
 	size_t nq;
 	struct mp_spf_macro_env env;
+	char sample_ip[46];             /* the client macros are expanded for */
 	struct mp_buf tmp;
 	bool done;
 };
@@ -296,9 +297,9 @@ record_checks(struct mp_spf_lint *l, struct lint_frame *fr)
 		}
 		if ((t->kind == MP_SPF_T_INCLUDE || t->kind == MP_SPF_T_REDIRECT) && t->has_macro) {
 			add_finding(l, "macro-target", MP_SPF_INFO, fr->domain, "RFC 7208 §7",
-			    "'%.*s' depends on the sender; followed as evaluated for postmaster@%.*s "
-			    "from " LINT_SAMPLE_IP ", other senders may count differently",
-			    S(t->text), S(l->rep.domain));
+			    "'%.*s' depends on the sender; followed as evaluated for %.*s "
+			    "from %s, other senders may count differently",
+			    S(t->text), S(l->env.sender), l->sample_ip);
 		}
 	}
 	if (!has_all && r->redirect < 0 && !fr->via_include) {
@@ -690,8 +691,33 @@ mp_spf_lint_new(struct mp_str domain, struct mp_spf_lint **out)
 	l->env.helo = d;
 	l->env.ptr_name = MP_STR_LIT("unknown");
 	mp_spf_ip_parse(MP_STR_LIT(LINT_SAMPLE_IP), &l->env.ip);
+	mp_spf_ip_format(&l->env.ip, l->sample_ip);
 	push(l, d, 0, false, false, MP_STR_NULL);
 	*out = l;
+	return MP_OK;
+}
+
+/* mp_spf_lint_set_sender - the sender and client macros are expanded for */
+enum mp_status
+mp_spf_lint_set_sender(struct mp_spf_lint *l, struct mp_str sender, const struct mp_spf_ip *ip)
+{
+	ptrdiff_t at = -1;
+	struct mp_str s = mp_arena_strdup(&l->arena, sender);
+
+	if (s.ptr == NULL)
+		return MP_ENOMEM;
+	for (size_t i = 0; i < s.len; i++)
+		if (s.ptr[i] == '@')
+			at = (ptrdiff_t)i;
+	if (at > 0) {
+		l->env.sender = s;
+		l->env.local = mp_str_make(s.ptr, (size_t)at);
+		l->env.sender_domain = mp_str_make(s.ptr + at + 1, s.len - (size_t)at - 1);
+	}
+	if (ip != NULL && (ip->family == 4 || ip->family == 6)) {
+		l->env.ip = *ip;
+		mp_spf_ip_format(ip, l->sample_ip);
+	}
 	return MP_OK;
 }
 

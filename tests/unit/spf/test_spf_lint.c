@@ -187,12 +187,40 @@ test_lint_lookups(void **state)
 	mp_spf_lint_free(l);
 }
 
+/* macro-built targets follow the given sender */
+static void
+test_lint_sender(void **state)
+{
+	struct mp_spf_lint *l;
+	struct mp_dns_client cl;
+	const struct mp_spf_lint_report *r;
+	struct mp_spf_ip ip;
+	bool found = false;
+
+	(void)state;
+	assert_true(mp_spf_ip_parse(MP_STR_LIT("2001:db8::5"), &ip));
+	assert_int_equal(mp_spf_lint_new(MP_STR_LIT("macro.lint.test"), &l), MP_OK);
+	assert_int_equal(mp_spf_lint_set_sender(l, MP_STR_LIT("other@macro.lint.test"), &ip), MP_OK);
+	mp_spf_lint_client(l, &cl);
+	assert_int_equal(mp_dns_drive(res, &cl), MP_OK);
+	r = mp_spf_lint_report(l);
+	for (size_t k = 0; k < r->nfindings; k++) {
+		if (strcmp(r->findings[k].id, "include-no-record") == 0)
+			found = mp_str_eq_c(r->findings[k].domain, "other._spf.lint.test");
+		if (strcmp(r->findings[k].id, "macro-target") == 0)
+			assert_non_null(strstr(r->findings[k].message.ptr, "other@macro.lint.test from 2001:db8::5"));
+	}
+	assert_true(found);
+	mp_spf_lint_free(l);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lint_table),
 		cmocka_unit_test(test_lint_lookups),
+		cmocka_unit_test(test_lint_sender),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
