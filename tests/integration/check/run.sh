@@ -11,6 +11,9 @@ n=${2:-5000}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../lib/nsd.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mp-check-bulk.XXXXXX")
+# the generator's selectors only, no reverse DNS: 23 questions a domain
+# instead of 35, so the sanitizer build stays fast enough for CI
+fast="--only-selectors --selectors google,selector1,selector2,k1,s1,default,dkim,mail --no-fcrdns"
 trap 'nsd_stop; rm -rf "$work"' EXIT
 
 /usr/bin/python3 "$here/gen.py" "$n" "$work" 50
@@ -19,7 +22,8 @@ echo "NSD on port $NSD_PORT serving $(wc -l < "$work/domains.txt") domains"
 
 start=$(date +%s%N)
 set +e
-"$mailproof" check --bulk "$work/domains.txt" --ordered --json --no-progress \
+# shellcheck disable=SC2086
+"$mailproof" check --bulk "$work/domains.txt" --ordered --json --no-progress $fast \
 	--dns "127.0.0.1@$NSD_PORT" --timeout 3 --concurrency 500 --max-queries 100 \
 	>"$work/out.jsonl" 2>"$work/summary.txt"
 rc=$?
@@ -31,11 +35,12 @@ echo "bulk --ordered: exit $rc in ${ms} ms"
 /usr/bin/python3 "$here/verify.py" "$work/expected.tsv" "$work/out.jsonl" ordered "$work/domains.txt"
 grep -q "unknown" "$work/summary.txt" || { echo "FAIL: summary lacks counts"; exit 1; }
 
-# as completed, from stdin, on the first 1000
-head -n 1000 "$work/domains.txt" > "$work/some.txt"
+# as completed, from stdin, on the first 500
+head -n 500 "$work/domains.txt" > "$work/some.txt"
 grep -F -f <(sed 's/$/\t/' "$work/some.txt") "$work/expected.tsv" > "$work/some.tsv"
 set +e
-"$mailproof" check --bulk - --no-progress --dns "127.0.0.1@$NSD_PORT" --timeout 3 --max-queries 100 \
+# shellcheck disable=SC2086
+"$mailproof" check --bulk - --no-progress $fast --dns "127.0.0.1@$NSD_PORT" --timeout 3 --max-queries 100 \
 	<"$work/some.txt" >"$work/out2.jsonl" 2>/dev/null
 set -e
 /usr/bin/python3 "$here/verify.py" "$work/some.tsv" "$work/out2.jsonl" unordered "$work/some.txt"
