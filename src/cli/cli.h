@@ -90,7 +90,8 @@ struct mp_resolver *mp_cli_resolver(const struct mp_cli_dns_opts *o, struct mp_z
 /* Is this stream a terminal (for colour and progress)? */
 bool mp_cli_isatty(FILE *f);
 
-/* Print a usage error "mailproof CMD: msg" and return MP_EXIT_USAGE. */
+/* Print a usage error "mailproof CMD: msg" ("mailproof: msg" when cmd is
+ * NULL) and return MP_EXIT_USAGE. */
 int mp_cli_usage_error(const char *cmd, const char *fmt, ...) MP_PRINTF(2, 3);
 
 #endif

@@ -21,7 +21,10 @@ mp_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "mailproof %s: ", cmd);
+	if (cmd)
+		fprintf(stderr, "mailproof %s: ", cmd);
+	else   /* options shared by every command */
+		fprintf(stderr, "mailproof: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -61,22 +64,22 @@ mp_cli_dns_opt(struct mp_cli_dns_opts *o, int opt, const char *arg)
 	switch (opt) {
 	case MP_OPT_ZONE:
 		if (o->nzones >= MP_CLI_MAX_ZONES)
-			exit(mp_cli_usage_error("dns", "too many --zone files"));
+			exit(mp_cli_usage_error(NULL, "too many --zone files"));
 		o->zones[o->nzones++] = arg;
 		return true;
 	case MP_OPT_DNS:
 		if (o->nservers >= MP_CLI_MAX_SERVERS)
-			exit(mp_cli_usage_error("dns", "too many --dns servers"));
+			exit(mp_cli_usage_error(NULL, "too many --dns servers"));
 		o->servers[o->nservers++] = arg;
 		return true;
 	case MP_OPT_TIMEOUT:
 		if (!mp_parse_u64(mp_str_c(arg), 3600, &secs) || secs == 0)
-			exit(mp_cli_usage_error("dns", "--timeout wants seconds (1-3600), not '%s'", arg));
+			exit(mp_cli_usage_error(NULL, "--timeout wants seconds (1-3600), not '%s'", arg));
 		o->timeout_ms = (unsigned)secs * 1000;
 		return true;
 	case MP_OPT_ZONE_FAIL:
 		if (!parse_fail(o, arg))
-			exit(mp_cli_usage_error("dns",
+			exit(mp_cli_usage_error(NULL,
 			    "--zone-fail wants NAME=servfail|timeout|refused, not '%s'", arg));
 		return true;
 	case MP_OPT_RECURSIVE:
@@ -100,7 +103,7 @@ mp_cli_resolver(const struct mp_cli_dns_opts *o, struct mp_zone **zone)
 	mp_why_clear(&why);
 	if (o->nzones > 0 || o->nfails > 0) {
 		if (o->nservers > 0)
-			exit(mp_cli_usage_error("dns", "--zone or --zone-fail cannot be combined with --dns"));
+			exit(mp_cli_usage_error(NULL, "--zone or --zone-fail cannot be combined with --dns"));
 		if ((*zone = mp_zone_new()) == NULL)
 			mp_fatal(MP_EXIT_TEMP, "out of memory");
 		for (size_t i = 0; i < o->nzones; i++)
