@@ -10,8 +10,17 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 passed=0
 
+here=$(cd "$(dirname "$0")" && pwd)
+# the exact records, warnings and configuration for each example inventory
 for inv in small large parked; do
+	"$mp" plan "$src/examples/inventory-$inv.yml" --seed 7 --date 202611 > "$tmp/$inv.out"
+	diff -u "$here/$inv.out" "$tmp/$inv.out" || fail "$inv: text output differs from $inv.out"
 	"$mp" plan "$src/examples/inventory-$inv.yml" --seed 7 --date 202611 --json > "$tmp/$inv.json"
+	diff -u "$here/$inv.json" "$tmp/$inv.json" || fail "$inv: JSON differs from $inv.json"
+	passed=$((passed + 1))
+done
+
+for inv in small large parked; do
 	# the zone the admin would publish: every record, keys filled in
 	/usr/bin/python3 - "$tmp/$inv.json" > "$tmp/$inv.zone" <<'PY'
 import json, sys
@@ -28,6 +37,20 @@ PY
 	echo "$out" | grep -qx "0 difference(s), 0 record(s) could not be checked" || fail "$inv: $out"
 	passed=$((passed + 1))
 done
+
+# exactly one changed record gives exactly that change
+sed 's/^small.example. 3600 IN TXT "v=spf1 ip4:192.0.2.25 /small.example. 3600 IN TXT "v=spf1 ip4:192.0.2.26 /' \
+	"$tmp/small.zone" > "$tmp/one.zone"
+set +e
+out=$("$mp" plan "$src/examples/inventory-small.yml" --seed 7 --date 202611 --against-dns --zone "$tmp/one.zone")
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "one change: exit $rc"
+[ "$out" = 'differs  small.example TXT (spf)
+         published: v=spf1 ip4:192.0.2.26 ip6:2001:db8:25::25 include:spf.protection.outlook.com -all
+         change:    change small.example TXT to "v=spf1 ip4:192.0.2.25 ip6:2001:db8:25::25 include:spf.protection.outlook.com -all"
+1 difference(s), 0 record(s) could not be checked' ] || fail "one change: $out"
+passed=$((passed + 1))
 
 # one changed record (DMARC p=none), one removed (null MX), one extra SPF
 sed -e 's/^_dmarc.shop.example. 3600 IN TXT "v=DMARC1; p=quarantine;/_dmarc.shop.example. 3600 IN TXT "v=DMARC1; p=none;/' \
