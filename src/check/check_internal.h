@@ -74,6 +74,8 @@ struct mp_check {
 	struct mp_str probe;              /* <random label>.<domain> */
 	struct mp_check_opts opts;        /* selectors copied into the arena */
 	bool started, finished, bad_domain;
+	bool gate_open;                   /* past the SPF/DMARC/MX gate */
+	bool doomed;                      /* a gate answer failed: verdict unknown */
 	enum mp_status err;               /* ENOMEM / ELIMIT while running */
 
 	struct slot *slots, **tail;

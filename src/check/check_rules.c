@@ -310,6 +310,19 @@ check_finish(struct mp_check *c)
 		goto out;
 	}
 	r->dnssec = dnssec_state(c);
+	if (c->doomed) {             /* the gate failed: only say why */
+		r->spf.state = check_state_of(c->s_spf ? c->s_spf->ans : NULL);
+		r->mx.state = check_state_of(c->s_mx ? c->s_mx->ans : NULL);
+		r->dmarc.state = check_state_of(c->s_dmarc ? c->s_dmarc->ans : NULL);
+		r->mta_sts.state = r->tls_rpt.state = r->bimi.state = MP_CHECK_ST_NOT_CHECKED;
+		if (r->dmarc.state == MP_CHECK_ST_UNKNOWN && c->s_dmarc && c->s_dmarc->ans)
+			check_dns_error(c, c->s_dmarc->ans);
+		dns_decides(c);
+		check_find(c, MP_REASON_CHECK_DNS_ERROR, NULL, "%s%s",
+		    "DNS failed, so the posture is not known: ", c->dns_error.ptr ? c->dns_error.ptr : "");
+		verdict(c);
+		goto out;
+	}
 	check_mx_rules(c);
 	check_dkim_rules(c);
 	r->sends_no_mail = sends_no_mail(c);

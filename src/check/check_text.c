@@ -197,7 +197,9 @@ summaries(struct mp_buf *b, const struct mp_check_result *r)
 			n += w > 0 ? (size_t)w : 0;
 		}
 	}
-	if (r->dkim.nkeys == 0)
+	if (r->dkim.nkeys == 0 && r->dkim.nprobed == 0)
+		snprintf(line, sizeof line, "not checked");
+	else if (r->dkim.nkeys == 0)
 		snprintf(line, sizeof line, "no key at %zu selectors probed", r->dkim.nprobed);
 	summary_line(b, "DKIM", mp_str_c(line));
 	n = 0;
