@@ -218,6 +218,13 @@ struct mp_dkim_key {
 MP_API enum mp_status mp_dkim_key_parse(struct mp_str record, struct mp_dkim_key *out,
                                         struct mp_why *why);
 
+/* A selector "<host>-<yyyymm>-<8 base32 chars>" from the host name's first
+ * label (lower-cased LDH, at most 20 characters; "mail" when none is left)
+ * and 40 bits of rnd: hard to guess, easy to identify. MP_ELIMIT when out
+ * (outlen bytes) is too small; 64 bytes always suffice. */
+MP_API enum mp_status mp_dkim_selector_make(struct mp_str host, const char *yyyymm,
+                                            uint64_t rnd, char *out, size_t outlen);
+
 /* ---- signing ---- */
 struct mp_signer;
 

@@ -133,12 +133,6 @@ MP_API enum mp_status mp_plan_build(const struct mp_plan_inventory *inv,
                                     struct mp_plan_result **out, struct mp_why *why);
 MP_API void mp_plan_result_free(struct mp_plan_result *r);
 
-/* A DKIM selector "<host>-<yyyymm>-<8 base32 chars>": hard to guess (40
- * random bits), easy to identify (which server, which month). rnd supplies
- * the random bits. out holds at least 64 bytes. */
-MP_API enum mp_status mp_plan_selector(struct mp_str host, const char *yyyymm, uint64_t rnd,
-                                       char *out, size_t outlen);
-
 /* Format one record as a zone-file line (TXT split into 255-byte quoted
  * strings, owner with a trailing dot). */
 MP_API enum mp_status mp_plan_zone_line(const struct mp_plan_record *rec, struct mp_buf *out);

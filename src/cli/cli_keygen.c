@@ -45,45 +45,24 @@ struct keygen_opts {
 	unsigned bits;
 };
 
-/* short_host - first label of the host name, lower case LDH, or "mail" */
-static void
-short_host(const char *given, char *out, size_t max)
-{
-	char name[256] = "";
-	size_t n = 0;
-
-	if (given)
-		snprintf(name, sizeof name, "%s", given);
-	else if (gethostname(name, sizeof name - 1) != 0)
-		name[0] = '\0';
-	for (size_t k = 0; name[k] && name[k] != '.' && n + 1 < max && n < 20; k++) {
-		unsigned char c = mp_lower((unsigned char)name[k]);
-		if (mp_is_alnum(c) || (c == '-' && n > 0))
-			out[n++] = (char)c;
-	}
-	if (n == 0)
-		n = (size_t)snprintf(out, max, "mail");
-	out[n] = '\0';
-}
-
-/* default_selector - <host>-<yyyymm>-<8 base32> */
+/* default_selector - <host>-<yyyymm>-<8 base32> (mp_dkim_selector_make) */
 static bool
 default_selector(const char *host, char *out, size_t max)
 {
-	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	unsigned char rnd[8];
-	char h[32], r[9];
+	char name[256] = "", ym[8];
+	uint64_t rnd;
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (RAND_bytes(rnd, sizeof rnd) != 1 || gmtime_r(&now, &tm) == NULL)
+	if (RAND_bytes((unsigned char *)&rnd, sizeof rnd) != 1 || gmtime_r(&now, &tm) == NULL)
 		return false;
-	for (int k = 0; k < 8; k++)
-		r[k] = b32[rnd[k] & 31];
-	r[8] = '\0';
-	short_host(host, h, sizeof h);
-	return snprintf(out, max, "%s-%04d%02d-%s", h, tm.tm_year + 1900, tm.tm_mon + 1, r)
-	       < (int)max;
+	if (host)
+		snprintf(name, sizeof name, "%s", host);
+	else if (gethostname(name, sizeof name - 1) != 0)
+		name[0] = '\0';
+	snprintf(ym, sizeof ym, "%04u%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+	    (unsigned)(tm.tm_mon + 1) % 100u);
+	return mp_dkim_selector_make(mp_str_c(name), ym, rnd, out, max) == MP_OK;
 }
 
 /* valid_name - dot-separated LDH labels ('_' too for selectors) */

@@ -69,27 +69,6 @@ next_rand(uint64_t *x)
 }
 
 enum mp_status
-mp_plan_selector(struct mp_str host, const char *yyyymm, uint64_t rnd, char *out, size_t outlen)
-{
-	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-	char rand8[9];
-	size_t hl = host.len > 20 ? 20 : host.len;
-	int n;
-
-	for (int i = 0; i < 8; i++)
-		rand8[i] = b32[(rnd >> (5 * i)) & 31];
-	rand8[8] = '\0';
-	while (hl > 0 && host.ptr[hl - 1] == '-')
-		hl--;
-	n = snprintf(out, outlen, "%.*s-%s-%s", (int)hl, host.ptr, yyyymm, rand8);
-	if (n < 0 || (size_t)n >= outlen)
-		return MP_ELIMIT;
-	for (int i = 0; i < n; i++)
-		out[i] = (char)mp_lower((unsigned char)out[i]);
-	return MP_OK;
-}
-
-enum mp_status
 mp_plan_expand(struct mp_arena *a, struct mp_str pat, struct mp_str domain,
                const struct mp_plan_sender *s, struct mp_str *out)
 {
@@ -541,13 +520,13 @@ assign_selectors(struct bld *b)
 			if (s->keytype == MP_PLAN_KEY_BOTH)
 				b->selectors2[i] = ed;
 			if (b->selectors[i] == NULL) {
-				if (mp_plan_selector(s->name, b->yyyymm, next_rand(&b->rng), buf, sizeof buf) != MP_OK)
+				if (mp_dkim_selector_make(s->name, b->yyyymm, next_rand(&b->rng), buf, sizeof buf) != MP_OK)
 					return MP_ELIMIT;
 				b->selectors[i] = mp_arena_cstr(&b->r->arena, mp_str_c(buf));
 			}
 		}
 		if (s->keytype == MP_PLAN_KEY_BOTH && b->selectors2[i] == NULL) {
-			if (mp_plan_selector(s->name, b->yyyymm, next_rand(&b->rng), buf, sizeof buf) != MP_OK)
+			if (mp_dkim_selector_make(s->name, b->yyyymm, next_rand(&b->rng), buf, sizeof buf) != MP_OK)
 				return MP_ELIMIT;
 			b->selectors2[i] = mp_arena_cstr(&b->r->arena, mp_str_c(buf));
 		}

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include <mailproof/dkim.h>
 #include <mailproof/dns.h>
 #include <mailproof/plan.h>
 
@@ -223,11 +224,13 @@ test_selector(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(mp_plan_selector(MP_STR_LIT("MX1"), "202611", 0, buf, sizeof buf), MP_OK);
+	assert_int_equal(mp_dkim_selector_make(MP_STR_LIT("MX1.example.com"), "202611", 0, buf, sizeof buf), MP_OK);
 	assert_string_equal(buf, "mx1-202611-aaaaaaaa");
-	assert_int_equal(mp_plan_selector(MP_STR_LIT("mx1"), "202611", UINT64_MAX, buf, sizeof buf), MP_OK);
+	assert_int_equal(mp_dkim_selector_make(MP_STR_LIT("mx1"), "202611", UINT64_MAX, buf, sizeof buf), MP_OK);
 	assert_string_equal(buf, "mx1-202611-77777777");
-	assert_int_equal(mp_plan_selector(MP_STR_LIT("mx1"), "202611", 1, buf, 8), MP_ELIMIT);
+	assert_int_equal(mp_dkim_selector_make(MP_STR_LIT("-_-"), "202611", 1, buf, sizeof buf), MP_OK);
+	assert_string_equal(buf, "mail-202611-baaaaaaa");
+	assert_int_equal(mp_dkim_selector_make(MP_STR_LIT("mx1"), "202611", 1, buf, 8), MP_ELIMIT);
 }
 
 static const struct bad_case {
