@@ -347,7 +347,8 @@ check_one(struct mp_resolver *r, const struct opts *o, const char *domain, struc
  * domain only while the questions in flight stay under --max-queries (a
  * burst of thousands overflows a server's socket buffer, the losses become
  * timeouts, and a resolver then marks the server as down) and under the
- * --qps rate; follow-up questions of domains already started always go.
+ * --qps rate; follow-up questions of domains already started go first,
+ * under the same window.
  * A domain whose questions are all answered goes on a ready stack, so each
  * answer costs O(1) however many domains are in flight.
  */
@@ -613,14 +614,22 @@ drive(struct bulk *b)
 		b->free_[b->nfree++] = n - 1 - i;
 	b->more = true;
 	while (b->err == MP_OK) {
-		while (may_start(b))
-			start_one(b);
-		while (b->nready > 0)
+		bool moved = false;
+
+		/* follow-ups first, also under the window: a domain past its
+		 * first three questions asks about thirty at once */
+		while (b->nready > 0 && mp_resolver_pending(b->r) < b->o->window) {
 			step(b, &b->fl[b->ready[--b->nready]]);
+			moved = true;
+		}
+		while (b->nready == 0 && may_start(b)) {
+			start_one(b);
+			moved = true;
+		}
 		if (!b->more && b->nfree == n)
 			break;
-		if (b->nready == 0 && (b->err = mp_resolver_poll(b->r,
-		    b->more && b->nfree > 0 ? 50 : 1000)) != MP_OK)
+		if ((!moved || b->nready == 0) && (b->err = mp_resolver_poll(b->r,
+		    b->nready > 0 ? 10 : b->more && b->nfree > 0 ? 50 : 1000)) != MP_OK)
 			break;
 	}
 	mp_free(b->fl);
