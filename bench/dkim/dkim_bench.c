@@ -196,6 +196,10 @@ do_verify(const char *dns, const char *manifest, int rounds)
 		if (z == NULL || mp_zone_load_file(z, dns + 5, &why) != MP_OK)
 			return 2;
 		r = mp_resolver_new_zone(z);
+	} else if (getenv("MAILPROOF_DNS_CLIENT") != NULL &&
+	           strcmp(getenv("MAILPROOF_DNS_CLIENT"), "udp") == 0) {
+		struct mp_udp_opts udp = { .servers = servers, .nservers = 1, .timeout_ms = 5000 };
+		r = mp_resolver_new_udp(&udp, &why);   /* the CLI's --dns-client udp */
 	} else {
 		r = mp_resolver_new_unbound(&uo, &why);
 	}

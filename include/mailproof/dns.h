@@ -218,6 +218,21 @@ MP_API struct mp_resolver *mp_resolver_new_zone(const struct mp_zone *z);
  * submit and poll. */
 MP_API struct mp_resolver *mp_resolver_new_unbound(const struct mp_unbound_opts *o,
                                                    struct mp_why *why);
+/* A stub client speaking plain DNS over UDP (TCP when truncated) to
+ * forwarding resolvers, with a process-local answer cache (TTL honoured up
+ * to MP_LIMIT_DNS_CACHE_TTL, negative answers per RFC 2308, indeterminate
+ * answers never kept) and identical questions in flight coalesced. It does
+ * not validate: answers are MP_DNSSEC_UNCHECKED (use the unbound driver for
+ * DNSSEC or recursion). Thread-safe like the unbound driver. docs/dns.md. */
+struct mp_udp_opts {
+	const char *const *servers;   /* "ADDR[@PORT]" (IPv4/IPv6); NULL/0 = /etc/resolv.conf */
+	size_t nservers;
+	unsigned timeout_ms;          /* per question; 0 = default 5000 */
+	unsigned retries;             /* extra tries per server after a timeout; default 1 */
+	size_t cache_entries;         /* 0 = MP_LIMIT_DNS_CACHE_ENTRIES */
+	bool no_cache;                /* ask every time (coalescing stays) */
+};
+MP_API struct mp_resolver *mp_resolver_new_udp(const struct mp_udp_opts *o, struct mp_why *why);
 MP_API void mp_resolver_free(struct mp_resolver *r);
 /* Start q; done is called from mp_resolver_poll (zone driver: also from poll,
  * never re-entrantly from submit). */

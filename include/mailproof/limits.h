@@ -25,6 +25,10 @@
 #define MP_LIMIT_DNS_PACKET 65535      /* RFC 1035 §4.2.2: TCP message length is 16 bits */
 #define MP_LIMIT_DNS_TIMEOUT_MS 5000   /* own: default per-query timeout */
 #define MP_LIMIT_DNS_ANSWER_ARENA (4u << 20) /* own: bytes one decoded answer may use */
+#define MP_LIMIT_DNS_UDP_PAYLOAD 1232  /* DNS flag day 2020: EDNS0 UDP buffer advertised */
+#define MP_LIMIT_DNS_UDP_SERVERS 8     /* own: servers one UDP resolver fails over between */
+#define MP_LIMIT_DNS_CACHE_ENTRIES 65536 /* own: answers the UDP driver keeps */
+#define MP_LIMIT_DNS_CACHE_TTL 3600    /* own: seconds an answer is kept at most */
 
 /* ---- message (RFC 5322) ---- */
 #define MP_LIMIT_LINE 998              /* RFC 5322 §2.1.1: line length without CRLF (reported, not fatal) */

@@ -39,6 +39,7 @@ enum {
 	MP_OPT_ZONE_FAIL,
 	MP_OPT_RECURSIVE,
 	MP_OPT_DNSSEC,
+	MP_OPT_DNS_CLIENT,
 	MP_OPT_FIRST_FREE = 1100, /* commands number their own long options from here */
 };
 
@@ -48,7 +49,8 @@ enum {
 	{ "timeout", required_argument, NULL, MP_OPT_TIMEOUT },      \
 	{ "zone-fail", required_argument, NULL, MP_OPT_ZONE_FAIL },  \
 	{ "recursive", no_argument, NULL, MP_OPT_RECURSIVE },        \
-	{ "dnssec", no_argument, NULL, MP_OPT_DNSSEC }
+	{ "dnssec", no_argument, NULL, MP_OPT_DNSSEC },              \
+	{ "dns-client", required_argument, NULL, MP_OPT_DNS_CLIENT }
 
 #define MP_CLI_DNS_USAGE                                                          \
 	"DNS options:\n"                                                          \
@@ -57,7 +59,9 @@ enum {
 	"  --dns ADDR[@PORT]   forward queries to this resolver (repeatable)\n"    \
 	"  --timeout SECONDS   per-query timeout (default 5)\n"                    \
 	"  --recursive         resolve from the root instead of /etc/resolv.conf\n" \
-	"  --dnssec            validate DNSSEC (root trust anchor from dns-root-data)\n"
+	"  --dnssec            validate DNSSEC (root trust anchor from dns-root-data)\n" \
+	"  --dns-client C      unbound or udp (stub client with a cache; no DNSSEC);\n" \
+	"                      default unbound, or $MAILPROOF_DNS_CLIENT\n"
 
 #define MP_CLI_MAX_ZONES 16
 #define MP_CLI_MAX_SERVERS 8
@@ -77,6 +81,7 @@ struct mp_cli_dns_opts {
 	unsigned timeout_ms;
 	bool recursive;
 	bool dnssec;
+	const char *client;    /* --dns-client: "unbound", "udp" or NULL (default) */
 };
 
 /* Handle one DNS option; true when opt was one. Exits 2 on a bad value. */

@@ -88,6 +88,34 @@ mp_cli_dns_opt(struct mp_cli_dns_opts *o, int opt, const char *arg)
 	case MP_OPT_DNSSEC:
 		o->dnssec = true;
 		return true;
+	case MP_OPT_DNS_CLIENT:
+		if (strcmp(arg, "unbound") != 0 && strcmp(arg, "udp") != 0)
+			exit(mp_cli_usage_error("DNS option", "--dns-client wants unbound or udp, not '%s'", arg));
+		o->client = arg;
+		return true;
+	}
+	return false;
+}
+
+/* use_udp - the stub client (--dns-client, else $MAILPROOF_DNS_CLIENT)?
+ * It neither recurses nor validates: --recursive and --dnssec keep
+ * libunbound (an explicit --dns-client udp with them is a usage error). */
+static bool
+use_udp(const struct mp_cli_dns_opts *o)
+{
+	const char *env = getenv("MAILPROOF_DNS_CLIENT");
+
+	if (o->client != NULL) {
+		if (strcmp(o->client, "udp") == 0 && (o->recursive || o->dnssec))
+			exit(mp_cli_usage_error("DNS option",
+			    "--dns-client udp neither recurses nor validates (--recursive, --dnssec)"));
+		return strcmp(o->client, "udp") == 0;
+	}
+	if (env != NULL && *env != '\0') {
+		if (strcmp(env, "udp") != 0 && strcmp(env, "unbound") != 0)
+			exit(mp_cli_usage_error("DNS option",
+			    "MAILPROOF_DNS_CLIENT wants unbound or udp, not '%s'", env));
+		return strcmp(env, "udp") == 0 && !o->recursive && !o->dnssec;
 	}
 	return false;
 }
@@ -115,6 +143,13 @@ mp_cli_resolver(const struct mp_cli_dns_opts *o, struct mp_zone **zone)
 				mp_fatal(MP_EXIT_USAGE, "bad --zone-fail name");
 		if ((r = mp_resolver_new_zone(*zone)) == NULL)
 			mp_fatal(MP_EXIT_TEMP, "out of memory");
+		return r;
+	}
+	if (use_udp(o)) {
+		struct mp_udp_opts udp = { .servers = o->servers, .nservers = o->nservers,
+		                           .timeout_ms = o->timeout_ms };
+		if ((r = mp_resolver_new_udp(&udp, &why)) == NULL)
+			mp_fatal(MP_EXIT_USAGE, "resolver: %s", why.text);
 		return r;
 	}
 	/* RFC 6761 names are answered inside libunbound unless unblocked; a

@@ -73,9 +73,10 @@ def ttl_near(a, b, slack):
 def main():
     mailproof, zonefile, port = sys.argv[1], sys.argv[2], sys.argv[3]
     slack = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    client = sys.argv[5:6]  # optional: "--dns-client=udp"
     qs = questions(zonefile)
     zone = run(mailproof, qs, ["--zone", zonefile])
-    net = run(mailproof, qs, ["--dns", f"127.0.0.1@{port}", "--timeout", "10"])
+    net = run(mailproof, qs, ["--dns", f"127.0.0.1@{port}", "--timeout", "10"] + client)
     bad = 0
     seen = {}
     for q, a, b in zip(qs, zone, net):

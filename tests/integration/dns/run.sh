@@ -16,6 +16,8 @@ nsd_start "$here/integ.zone"
 echo "== forwarding straight to NSD"
 # libunbound caches within the batch: TTLs may age a little
 /usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$NSD_PORT" 5
+echo "== forwarding straight to NSD, UDP stub client"
+/usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$NSD_PORT" 5 --dns-client=udp
 if [ -n "$threads" ]; then
 	echo "== worker threads and many questions in flight"
 	"$threads" "$NSD_PORT"
@@ -23,6 +25,8 @@ fi
 echo "== through a caching Unbound (stub zone to NSD)"
 unbound_start
 /usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$UNBOUND_PORT" 5
+echo "== through a caching Unbound, UDP stub client"
+/usr/bin/python3 "$here/compare.py" "$mailproof" "$here/integ.zone" "$UNBOUND_PORT" 5 --dns-client=udp
 
 # a server that never answers: timeout (indeterminate, exit 3) in about 1 s
 dead=$(free_port)
@@ -36,6 +40,13 @@ echo "dead server: rc=$rc ${ms}ms $out"
 [ "$rc" = 3 ] || { echo "FAIL: want exit 3 for an unanswered question"; exit 1; }
 echo "$out" | grep -q '"state":"indeterminate"' || { echo "FAIL: want indeterminate"; exit 1; }
 [ "$ms" -lt 5000 ] || { echo "FAIL: timeout took ${ms} ms"; exit 1; }
+set +e
+out=$("$mailproof" dns TXT integ.test --dns "127.0.0.1@$dead" --timeout 1 --json --dns-client udp)
+rc=$?
+set -e
+echo "dead server, UDP stub client: rc=$rc $out"
+[ "$rc" = 3 ] && echo "$out" | grep -q '"status":"timeout"' ||
+	{ echo "FAIL: want a timeout from the UDP stub client"; exit 1; }
 
 # a name outside every zone NSD serves: REFUSED upstream, never "absent"
 set +e
@@ -44,4 +55,10 @@ rc=$?
 set -e
 echo "outside: rc=$rc $out"
 [ "$rc" = 3 ] || { echo "FAIL: want exit 3 for a refused question"; exit 1; }
+set +e
+out=$("$mailproof" dns TXT outside.invalid --dns "127.0.0.1@$NSD_PORT" --timeout 5 --json --dns-client udp)
+rc=$?
+set -e
+echo "outside, UDP stub client: rc=$rc $out"
+[ "$rc" = 3 ] || { echo "FAIL: want exit 3 for a refused question (udp)"; exit 1; }
 echo "integration/dns: ok"
