@@ -106,9 +106,9 @@ static bool
 str_list(struct ld *l, yaml_node_t *n, const char *field, size_t max,
          struct mp_str **out, size_t *nout)
 {
-	yaml_node_item_t *items;
-	size_t nitems;
-	int single;
+	yaml_node_item_t *items = NULL;
+	size_t nitems = 0;
+	int single = 0;
 
 	if (!seq_items(l, n, field, max, &items, &nitems, &single))
 		return false;
@@ -406,8 +406,8 @@ load_domain(struct ld *l, yaml_node_t *n, struct mp_plan_domain *d)
 				if ((d->servers[i] = find_server(l->inv, names[i])) == NULL)
 					ok = fail(l, v, "domains.servers", "unknown server '%s'", names[i].ptr);
 		} else if (key_is(k, "senders")) {
-			yaml_node_item_t *items;
-			int single;
+			yaml_node_item_t *items = NULL;
+			int single = 0;
 			ok = seq_items(l, v, "domains.senders", MP_LIMIT_PLAN_SENDERS, &items, &d->nsenders, &single);
 			if (ok)
 				d->senders = mp_arena_zalloc(&l->inv->arena, (d->nsenders + 1) * sizeof *d->senders);
@@ -442,8 +442,8 @@ load_dkim_def(struct ld *l, yaml_node_t *n, struct mp_plan_provider *pr)
 			if (!str_list(l, v, "providers.dkim.key", MP_LIMIT_PLAN_PARAMS, &pr->key_selector, &pr->nkey))
 				return false;
 		} else if (key_is(k, "cname")) {
-			yaml_node_item_t *items;
-			int single;
+			yaml_node_item_t *items = NULL;
+			int single = 0;
 			if (!seq_items(l, v, "providers.dkim.cname", MP_LIMIT_PLAN_PARAMS, &items, &pr->ncname, &single))
 				return false;
 			pr->cname_selector = mp_arena_zalloc(&l->inv->arena, (pr->ncname + 1) * sizeof(struct mp_str));
@@ -519,9 +519,9 @@ load_provider(struct ld *l, yaml_node_t *n, struct mp_plan_provider *pr, bool in
 static bool
 load_providers(struct ld *l, yaml_node_t *n, bool inline_def)
 {
-	yaml_node_item_t *items;
-	size_t nitems, base = l->inv->nproviders;
-	int single;
+	yaml_node_item_t *items = NULL;
+	size_t nitems = 0, base = l->inv->nproviders;
+	int single = 0;
 	struct mp_plan_provider *grown;
 
 	if (!seq_items(l, n, "providers", MP_LIMIT_PLAN_PROVIDERS, &items, &nitems, &single))
@@ -598,8 +598,8 @@ inventory_root(struct ld *l, yaml_node_t *root)
 {
 	yaml_node_t *org = NULL, *servers = NULL, *domains = NULL, *providers = NULL;
 	struct mp_plan_inventory *inv = l->inv;
-	yaml_node_item_t *items;
-	int single;
+	yaml_node_item_t *items = NULL;
+	int single = 0;
 
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = get(l, p->key), *v = get(l, p->value);
