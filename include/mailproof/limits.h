@@ -132,5 +132,6 @@
 #define MP_LIMIT_CHECK_TAGS 32           /* own: tags in an MTA-STS / TLS-RPT / BIMI record */
 #define MP_LIMIT_CHECK_BULK_LINE 1024    /* own: one input line of --bulk */
 #define MP_LIMIT_CHECK_CONCURRENCY 10000 /* own: domains in flight in --bulk */
+#define MP_LIMIT_CHECK_RETRIES 64        /* own: questions a domain with working servers asks again after a timeout/SERVFAIL */
 
 #endif

@@ -401,6 +401,46 @@ step(struct mp_check *c)
 	} while (moved && c->err == MP_OK);
 }
 
+/* in_flight - is a question handed to the driver still unanswered (and
+ * not parked)? */
+static bool
+in_flight(const struct mp_check *c)
+{
+	for (const struct slot *s = c->slots; s != NULL; s = s->next)
+		if (s->handed && !s->answered && !s->parked)
+			return true;
+	return false;
+}
+
+/* unpark - decide on the answers held back by client_answer(). A domain
+ * with at least one authoritative answer has servers that work, so its
+ * timeouts and SERVFAILs are more likely a resolver busy with other
+ * domains (a full request list drops questions silently) than the
+ * domain's fault: each is asked once more. A domain with no authoritative
+ * answer yet keeps them waiting until nothing else is in flight, then
+ * takes them as they are: a lame or timing-out domain is never asked
+ * twice, so it cannot clog the resolver longer than one timeout. */
+static void
+unpark(struct mp_check *c)
+{
+	bool keep = !c->alive && !in_flight(c);
+
+	for (struct slot *s = c->slots; s != NULL; s = s->next) {
+		if (!s->parked)
+			continue;
+		if (c->alive) {
+			s->parked = false;
+			s->retried = true;
+			s->handed = false;     /* collect() hands it out again */
+			s->ans = NULL;
+			c->nretries++;
+		} else if (keep) {
+			s->parked = false;
+			s->answered = true;
+		}
+	}
+}
+
 /* mp_check_run - the contract's run() */
 enum mp_status
 mp_check_run(struct mp_check *c)
@@ -412,6 +452,7 @@ mp_check_run(struct mp_check *c)
 		if (!c->bad_domain)
 			start(c);
 	}
+	unpark(c);
 	if (c->err == MP_OK)
 		step(c);
 	if (c->err == MP_OK && !c->bad_domain && !c->gate_open && !c->doomed && !outstanding(c)) {
@@ -453,13 +494,22 @@ client_answer(void *core, const struct mp_dns_question *q, const struct mp_dns_a
 	struct mp_check *c = core;
 	struct slot *s = (struct slot *)(void *)q;   /* q is &slot->q */
 
-	if (s->answered)
+	if (s->answered || s->parked)
 		return MP_OK;
-	s->answered = true;
 	if ((s->ans = mp_dns_answer_dup(&c->arena, a)) == NULL) {
+		s->answered = true;
 		c->err = MP_ENOMEM;
 		return MP_ENOMEM;
 	}
+	if (mp_dns_state_of(a->status) != MP_DNS_INDETERMINATE)
+		c->alive = true;
+	/* a first timeout or SERVFAIL waits for run() to decide (unpark) */
+	if ((a->status == MP_DNS_TIMEOUT || a->status == MP_DNS_SERVFAIL) && !s->retried &&
+	    c->nretries < MP_LIMIT_CHECK_RETRIES) {
+		s->parked = true;
+		return MP_OK;
+	}
+	s->answered = true;
 	return MP_OK;
 }
 

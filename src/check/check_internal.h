@@ -50,6 +50,8 @@ struct slot {
 	enum slot_kind kind;
 	size_t idx, idx2;
 	bool handed, answered, processed;
+	bool parked;     /* a first timeout/SERVFAIL held back: asked again or kept */
+	bool retried;    /* asked a second time: the next answer is final */
 	const struct mp_dns_answer *ans;
 	struct waiter *waiters;
 	struct slot *next;
@@ -76,6 +78,8 @@ struct mp_check {
 	bool started, finished, bad_domain;
 	bool gate_open;                   /* past the SPF/DMARC/MX gate */
 	bool doomed;                      /* a gate answer failed: verdict unknown */
+	bool alive;                       /* some answer was authoritative (present or absent) */
+	size_t nretries;                  /* questions asked a second time */
 	enum mp_status err;               /* ENOMEM / ELIMIT while running */
 
 	struct slot *slots, **tail;

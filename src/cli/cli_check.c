@@ -388,6 +388,14 @@ struct bulk {
 	uint64_t queries;
 	bool input_error;
 	enum mp_status err;
+	/* questions we gave up on (timeouts) that the resolver may still be
+	 * working on: each counts against the window until ghost_ms after it
+	 * timed out (a FIFO of expiry times), so lame domains cannot make us
+	 * overfill the resolver's request list, which then drops healthy
+	 * domains' questions without an answer */
+	double *ghost;
+	size_t ghost_cap, ghost_head, nghost;
+	double ghost_ms;
 };
 
 /* elapsed - seconds since a */
@@ -526,12 +534,44 @@ finish(struct bulk *b, struct flight *f)
 	draw_progress(b, false);
 }
 
+/* load - questions in flight plus the ghosts of recent timeouts */
+static size_t
+load(struct bulk *b)
+{
+	double now = elapsed(&b->start) * 1000.0;
+
+	while (b->nghost > 0 && b->ghost[b->ghost_head] <= now) {
+		b->ghost_head = (b->ghost_head + 1) % b->ghost_cap;
+		b->nghost--;
+	}
+	return mp_resolver_pending(b->r) + b->nghost;
+}
+
+/* add_ghost - a question timed out: it still loads the resolver a while
+ * (a full ring forgets the oldest) */
+static void
+add_ghost(struct bulk *b)
+{
+	if (b->ghost_cap == 0)
+		return;
+	if (b->nghost == b->ghost_cap) {
+		b->ghost_head = (b->ghost_head + 1) % b->ghost_cap;
+		b->nghost--;
+	}
+	b->ghost[(b->ghost_head + b->nghost) % b->ghost_cap] =
+	    elapsed(&b->start) * 1000.0 + b->ghost_ms;
+	b->nghost++;
+}
+
 /* on_answer - one answer for a flight's check */
 static void
 on_answer(void *arg, const struct mp_dns_question *q, const struct mp_dns_answer *ans)
 {
 	struct flight *f = arg;
 	enum mp_status st = f->cl.answer(f->cl.core, q, ans);
+
+	if (ans->status == MP_DNS_TIMEOUT)
+		add_ghost(f->b);
 
 	if (st != MP_OK && f->err == MP_OK)
 		f->err = st;
@@ -572,7 +612,7 @@ may_start(struct bulk *b)
 {
 	if (!b->more || b->nfree == 0 || b->err != MP_OK)
 		return false;
-	if (mp_resolver_pending(b->r) >= b->o->window)
+	if (load(b) >= b->o->window)
 		return false;
 	return b->o->qps == 0 || (double)b->submitted < (double)b->o->qps * elapsed(&b->start);
 }
@@ -608,7 +648,10 @@ drive(struct bulk *b)
 	b->fl = mp_zalloc(n * sizeof *b->fl);
 	b->free_ = mp_zalloc(n * sizeof *b->free_);
 	b->ready = mp_zalloc(n * sizeof *b->ready);
-	if (b->fl == NULL || b->free_ == NULL || b->ready == NULL)
+	b->ghost_cap = (size_t)b->o->window + 16;
+	b->ghost = mp_zalloc(b->ghost_cap * sizeof *b->ghost);
+	b->ghost_ms = b->o->dns.timeout_ms ? b->o->dns.timeout_ms : MP_LIMIT_DNS_TIMEOUT_MS;
+	if (b->fl == NULL || b->free_ == NULL || b->ready == NULL || b->ghost == NULL)
 		mp_fatal(MP_EXIT_TEMP, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		b->free_[b->nfree++] = n - 1 - i;
@@ -618,7 +661,7 @@ drive(struct bulk *b)
 
 		/* follow-ups first, also under the window: a domain past its
 		 * first three questions asks about thirty at once */
-		while (b->nready > 0 && mp_resolver_pending(b->r) < b->o->window) {
+		while (b->nready > 0 && load(b) < b->o->window) {
 			step(b, &b->fl[b->ready[--b->nready]]);
 			moved = true;
 		}
@@ -635,6 +678,7 @@ drive(struct bulk *b)
 	mp_free(b->fl);
 	mp_free(b->free_);
 	mp_free(b->ready);
+	mp_free(b->ghost);
 }
 
 /* run_bulk - every domain of the input, many at once */
