@@ -1,0 +1,107 @@
+#!/bin/bash
+# lame.sh - integration (issue 6 regression): lame and timing-out domains
+# mixed into a `mailproof check --bulk` list must come out `unknown` with a
+# DNS reason (finding dns-error), and must never make a healthy domain
+# unknown. Debian's unbound iterates to a test NSD serving N generated
+# domains; NBAD/2 domains are delegated to 127.0.0.9 where nothing listens
+# and NBAD/2 live in a zone whose server (127.0.0.2) never answers. Both
+# DNS clients (libunbound, the UDP stub) are run; every verdict and its
+# deciding finding is asserted (verify.py).
+# usage: lame.sh MAILPROOF [N] [NBAD]
+set -euo pipefail
+mailproof=$1
+n=${2:-400}
+nbad=${3:-80}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+. "$root/tests/lib/nsd.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/mp-check-lame.XXXXXX")
+UB_PID= BH_PID=
+cleanup() {
+	[ -n "$UB_PID" ] && kill "$UB_PID" 2>/dev/null || true
+	[ -n "$BH_PID" ] && kill "$BH_PID" 2>/dev/null || true
+	nsd_stop
+	rm -rf "$work"
+}
+trap cleanup EXIT
+fast="--only-selectors --selectors google,selector1,selector2,k1,s1,default,dkim,mail --no-fcrdns"
+
+/usr/bin/python3 "$here/gen.py" "$n" "$work" 0 >/dev/null
+/usr/bin/python3 "$root/bench/check/lame.py" "$work" $((nbad / 2)) $((nbad - nbad / 2))
+nsd_start "bulk.test=$work/bulk.test.zone" "test=$work/test.zone"
+
+# a UDP port that takes questions and never answers, on its own address
+BH_PORT=$(free_port)
+/usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.2', $BH_PORT))
+while True:
+    s.recvfrom(4096)
+" &
+BH_PID=$!
+
+UB_DIR=$work/unbound
+mkdir -p "$UB_DIR"
+UB_PORT=$(free_port)
+cat >"$UB_DIR/unbound.conf" <<CONF
+server:
+	interface: 127.0.0.1
+	port: $UB_PORT
+	username: ""
+	chroot: ""
+	directory: "$UB_DIR"
+	pidfile: "$UB_DIR/unbound.pid"
+	logfile: "$UB_DIR/unbound.log"
+	use-syslog: no
+	do-daemonize: no
+	num-threads: 1
+	so-reuseport: no
+	num-queries-per-thread: 4096
+	outgoing-range: 8192
+	do-ip6: no
+	do-not-query-localhost: no
+	access-control: 127.0.0.0/8 allow
+	module-config: "iterator"
+	qname-minimisation: no
+	ratelimit: 0
+	ip-ratelimit: 0
+	local-zone: "." refuse
+	local-zone: "test." transparent
+remote-control:
+	control-enable: no
+stub-zone:
+	name: "test."
+	stub-addr: 127.0.0.1@$NSD_PORT
+stub-zone:
+	name: "bulk.test."
+	stub-addr: 127.0.0.1@$NSD_PORT
+stub-zone:
+	name: "slow.test."
+	stub-addr: 127.0.0.2@$BH_PORT
+CONF
+/usr/sbin/unbound -c "$UB_DIR/unbound.conf" &
+UB_PID=$!
+ok=
+for _ in $(seq 1 100); do
+	dig +time=1 +tries=1 +short -p "$UB_PORT" @127.0.0.1 SOA bulk.test 2>/dev/null | grep -q . && { ok=1; break; }
+	sleep 0.1
+done
+[ -n "$ok" ] || { echo "unbound did not start"; cat "$UB_DIR/unbound.log"; exit 1; }
+echo "unbound on $UB_PORT -> NSD on $NSD_PORT: $(wc -l < "$work/domains.txt") domains, $nbad bad"
+
+for client in udp unbound; do
+	start=$(date +%s%N)
+	set +e
+	# shellcheck disable=SC2086
+	"$mailproof" check --bulk "$work/domains.txt" --ordered --json --no-progress $fast \
+		--dns "127.0.0.1@$UB_PORT" --dns-client "$client" --timeout 3 \
+		--concurrency 200 --max-queries 200 >"$work/out-$client.jsonl" 2>"$work/sum-$client.txt"
+	rc=$?
+	set -e
+	echo "client $client: exit $rc in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+	[ "$rc" = 1 ] || [ "$rc" = 3 ] || { echo "FAIL: exit $rc"; cat "$work/sum-$client.txt"; exit 1; }
+	/usr/bin/python3 "$here/verify.py" "$work/expected.tsv" "$work/out-$client.jsonl" ordered \
+		"$work/domains.txt"
+done
+echo "integration/check/lame: ok"
