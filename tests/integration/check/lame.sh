@@ -10,8 +10,8 @@
 # usage: lame.sh MAILPROOF [N] [NBAD]
 set -euo pipefail
 mailproof=$1
-n=${2:-400}
-nbad=${3:-80}
+n=${2:-700}
+nbad=${3:-200}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
 . "$root/tests/lib/nsd.sh"
