@@ -282,11 +282,24 @@ dnssec_state(const struct mp_check *c)
 	return d;
 }
 
+/* worst_effect - the lowest verdict the findings so far push to */
+static enum mp_check_verdict
+worst_effect(const struct mp_check *c)
+{
+	enum mp_check_verdict w = MP_CHECK_PROTECTED;
+
+	for (size_t i = 0; i < c->nfindings; i++)
+		if (c->findings[i].effect > w)
+			w = c->findings[i].effect;
+	return w;
+}
+
 /* check_finish - run every rule, then decide */
 void
 check_finish(struct mp_check *c)
 {
 	struct mp_check_result *r = &c->res;
+	bool decided;
 
 	if (c->bad_domain) {
 		char q[MP_LOG_QUOTE_MAX];
@@ -330,13 +343,21 @@ check_finish(struct mp_check *c)
 	check_dmarc_rules(c);
 	check_records_rules(c);
 	nomail(c);
-	if (!r->sends_no_mail && r->spf.state == MP_CHECK_ST_ABSENT && r->dkim.nkeys == 0)
+	decided = dns_decides(c);
+	if (!r->sends_no_mail && r->spf.state == MP_CHECK_ST_ABSENT && r->dkim.nkeys == 0 &&
+	    r->dkim.nunknown == 0)
 		check_find(c, MP_REASON_CHECK_NOTHING_ALIGNS, NULL,
 		    "no SPF record and no DKIM key found: no mail from %s can pass DMARC, and "
 		    "nothing tells receivers which servers are real", c->domain.ptr);
-	if (dns_decides(c))
+	if (decided)
 		check_find(c, MP_REASON_CHECK_DNS_ERROR, NULL, "%s%s",
 		    "DNS failed, so the posture is not known: ", c->dns_error.ptr ? c->dns_error.ptr : "");
+	else if (r->dkim.nunknown > 0 && worst_effect(c) < MP_CHECK_UNPROTECTED)
+		/* fail closed: a key behind a failed probe could be weak or the only
+		 * thing that aligns; only a verdict that cannot get worse stands */
+		check_find(c, MP_REASON_CHECK_DNS_ERROR, NULL, "DNS failed for %zu of %zu DKIM "
+		    "selector look-ups, so the posture is not known (a key there could be weak, "
+		    "or the only one that aligns)", r->dkim.nunknown, r->dkim.nprobed);
 	verdict(c);
 out:
 	r->findings = c->findings;
