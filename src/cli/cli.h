@@ -61,7 +61,7 @@ enum {
 	"  --recursive         resolve from the root instead of /etc/resolv.conf\n" \
 	"  --dnssec            validate DNSSEC (root trust anchor from dns-root-data)\n" \
 	"  --dns-client C      unbound or udp (stub client with a cache; no DNSSEC);\n" \
-	"                      default unbound, or $MAILPROOF_DNS_CLIENT\n"
+	"                      default udp with --dns, else unbound; $MAILPROOF_DNS_CLIENT\n"
 
 #define MP_CLI_MAX_ZONES 16
 #define MP_CLI_MAX_SERVERS 8

@@ -43,6 +43,7 @@
 #define SYNC_SLICE_MS 20   /* own: a synchronous waiter re-checks this often */
 #define FLIGHT_BUCKETS 4096 /* own: hash buckets for questions in flight */
 #define RECV_BATCH 32      /* own: datagrams read per recvmmsg */
+#define SOCK_BUF (4 << 20) /* own: socket buffer asked for, each way */
 #define HDR 12
 #define QPKT_MAX (HDR + MP_LIMIT_DNS_NAME + 4 + 11)
 
@@ -982,6 +983,10 @@ open_socket(struct server *s)
 	s->fd = socket(s->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		return false;
+	/* hundreds in flight on one socket: room for the bursts both ways
+	 * (the kernel caps this at net.core.[rw]mem_max) */
+	(void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &(int){ SOCK_BUF }, sizeof(int));
+	(void)setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &(int){ SOCK_BUF }, sizeof(int));
 	if (connect(s->fd, (const struct sockaddr *)&s->sa, s->salen) != 0) {
 		close(s->fd);
 		s->fd = -1;
