@@ -44,6 +44,7 @@ struct mp_verify_opts {
 	struct mp_dkim_key_cache *keys;    /* optional decoded-key cache */
 	struct mp_verify_cache *dns_cache; /* optional answer cache */
 	int64_t now;                       /* 0: time(NULL) */
+	enum mp_dkim_length_policy dkim_length; /* l= leaving body unsigned; default FLAG */
 };
 
 /* The SMTP envelope of one message (copied by mp_verify_start). */

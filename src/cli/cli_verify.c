@@ -21,7 +21,7 @@
 
 enum {
 	OPT_IP = MP_OPT_FIRST_FREE, OPT_HELO, OPT_MAIL_FROM, OPT_AUTHSERV, OPT_JSON, OPT_BATCH,
-	OPT_INFLIGHT, OPT_MODE, OPT_PSL, OPT_HELP,
+	OPT_INFLIGHT, OPT_MODE, OPT_PSL, OPT_DKIM_LENGTH, OPT_HELP,
 };
 
 #define MSG_MAX (64u << 20)   /* own: bytes read of one message file */
@@ -45,6 +45,8 @@ static const char usage_text[] =
 	"  --dmarc-mode M      9989 (DNS tree walk, default), 7489 (public suffix\n"
 	"                      list, pct= honoured) or compare (report differences)\n"
 	"  --psl FILE          public suffix list for 7489/compare (default: system)\n"
+	"  --dkim-length P     a signature with l= that leaves body unsigned: accept,\n"
+	"                      flag (default: may pass, flagged) or reject (policy)\n"
 	MP_CLI_DNS_USAGE;
 
 struct verify_opts {
@@ -52,6 +54,7 @@ struct verify_opts {
 	bool json;
 	size_t inflight;
 	enum mp_dmarc_mode mode;
+	enum mp_dkim_length_policy dkim_length;
 	struct mp_cli_dns_opts dns;
 };
 
@@ -606,6 +609,7 @@ parse_args(int argc, char **argv, struct verify_opts *o)
 		{ "inflight", required_argument, NULL, OPT_INFLIGHT },
 		{ "dmarc-mode", required_argument, NULL, OPT_MODE },
 		{ "psl", required_argument, NULL, OPT_PSL },
+		{ "dkim-length", required_argument, NULL, OPT_DKIM_LENGTH },
 		{ "help", no_argument, NULL, OPT_HELP },
 		MP_CLI_DNS_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -623,6 +627,10 @@ parse_args(int argc, char **argv, struct verify_opts *o)
 		case OPT_JSON: o->json = true; break;
 		case OPT_BATCH: o->batch = optarg; break;
 		case OPT_PSL: o->psl = optarg; break;
+		case OPT_DKIM_LENGTH:
+			if (!mp_dkim_length_policy_parse(mp_str_c(optarg), &o->dkim_length))
+				return mp_cli_usage_error("verify", "--dkim-length wants accept, flag or reject");
+			break;
 		case OPT_INFLIGHT:
 			if (!mp_parse_u64(mp_str_c(optarg), 65536, &n) || n == 0)
 				return mp_cli_usage_error("verify", "--inflight wants 1-65536");
@@ -678,6 +686,7 @@ mp_cli_verify(int argc, char **argv)
 	}
 	vo.authserv_id = mp_str_c(o.authserv ? o.authserv : "localhost");
 	vo.dmarc.mode = o.mode;
+	vo.dkim_length = o.dkim_length;
 	vo.dmarc.psl = psl;
 	vo.dmarc.pct_roll = (unsigned)(time(NULL) % 100);
 	if ((vo.keys = mp_dkim_key_cache_new(0)) == NULL)

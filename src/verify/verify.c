@@ -90,6 +90,7 @@ mp_verify_new(const struct mp_verify_opts *o)
 	mp_arena_init(&v->from_a, VERIFY_ARENA);
 	v->dkim_opts.cache = v->o.keys;
 	v->dkim_opts.now = v->o.now;
+	v->dkim_opts.length = v->o.dkim_length;
 	if ((v->msg = mp_msg_new()) == NULL || (v->dkim = mp_dkim_verify_new(&v->dkim_opts)) == NULL) {
 		mp_verify_free(v);
 		return NULL;
