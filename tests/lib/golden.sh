@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh MAILPROOF CASE - run `mailproof $(cat CASE.args)` from the case's
+# golden.sh MAILPROOF CASE - run `mailproof $(cat CASE.args)` from the case's
 # directory; stdout must equal CASE.out and the exit status CASE.rc.
 # MP_UPDATE=1 rewrites the golden files instead.
 set -u
