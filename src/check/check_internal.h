@@ -151,6 +151,10 @@ void check_dmarc_probe(struct mp_check *c);
 void check_dmarc_rules(struct mp_check *c);
 void check_records_answer(struct mp_check *c, struct slot *s);
 void check_records_rules(struct mp_check *c);
+/* Syntax of one MTA-STS, TLS-RPT or BIMI record (kind K_MTA_STS, K_TLSRPT,
+ * K_BIMI): NULL when valid, else a static error text. Shared with the
+ * fuzz target fuzz/fuzz_check_records.c. */
+const char *check_record_validate(enum slot_kind kind, struct mp_str rec);
 /* Findings for domains that send no mail, then the verdict. */
 void check_finish(struct mp_check *c);
 

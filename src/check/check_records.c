@@ -103,9 +103,9 @@ uri_list_ok(struct mp_str v)
 	return true;
 }
 
-/* validate - one record of a kind; returns an error text or NULL */
-static const char *
-validate(enum slot_kind kind, struct mp_str rec)
+/* check_record_validate - one record of a kind; returns an error text or NULL */
+const char *
+check_record_validate(enum slot_kind kind, struct mp_str rec)
 {
 	struct check_tag tags[MP_LIMIT_CHECK_TAGS];
 	const struct check_tag *t;
@@ -189,7 +189,7 @@ check_records_answer(struct mp_check *c, struct slot *s)
 		    c->domain.ptr, n);
 		return;
 	}
-	if ((err = validate(s->kind, t->record)) != NULL) {
+	if ((err = check_record_validate(s->kind, t->record)) != NULL) {
 		t->state = MP_CHECK_ST_INVALID;
 		t->error = mp_str_c(err);
 		check_find(c, kinds[i].syntax, NULL, "%s record: %s", kinds[i].prefix + 2, err);
