@@ -119,6 +119,10 @@ add_rr(struct mp_zone *z, struct mp_str owner, struct mp_str type, yaml_node_t *
 		yaml_node_item_t *it = v->data.sequence.items.start;
 		struct mp_str pref = scalar(node(it[0])), host = scalar(node(it[1]));
 
+		if (pref.ptr == NULL || host.ptr == NULL) {
+			fprintf(stderr, "zone: MX needs [preference, host]\n");
+			exit(2);
+		}
 		snprintf(rdata, sizeof rdata, "%.*s %.*s.", (int)pref.len, pref.ptr,
 		    (int)host.len, host.ptr);
 		if (host.len == 0)
@@ -126,6 +130,10 @@ add_rr(struct mp_zone *z, struct mp_str owner, struct mp_str type, yaml_node_t *
 	} else {
 		struct mp_str s = scalar(v);
 
+		if (s.ptr == NULL) {
+			fprintf(stderr, "zone: %.*s value is not a scalar\n", (int)type.len, type.ptr);
+			exit(2);
+		}
 		snprintf(rdata, sizeof rdata, "%.*s%s", (int)s.len, s.ptr,
 		    (t == MP_DNS_T_PTR || t == MP_DNS_T_CNAME) && s.len && s.ptr[s.len - 1] != '.' ?
 		    "." : "");
