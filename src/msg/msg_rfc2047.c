@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include <mailproof/base64.h>
 #include <mailproof/msg.h>
 #include <mailproof/str.h>
 
@@ -96,55 +97,6 @@ msg_is_encoded_word(struct mp_str s)
 	return word_parts(s, &cs, &enc, &text);
 }
 
-/* b64val - value of a base64 digit, or -1 */
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* decode_b - RFC 2047 §4.1 (base64, padding required); false if malformed */
-static bool
-decode_b(struct mp_str t, unsigned char *out, size_t *olen)
-{
-	size_t o = 0, pad = 0;
-	unsigned acc = 0;
-
-	if (t.len % 4 != 0)
-		return false;
-	for (size_t i = 0; i < t.len; i++) {
-		unsigned char c = (unsigned char)t.ptr[i];
-		int v;
-
-		if (c == '=') {
-			if (i < t.len - 2)
-				return false;
-			pad++;
-			v = 0;
-		} else if (pad > 0 || (v = b64val(c)) < 0)
-			return false;
-		acc = (acc << 6) | (unsigned)v;
-		if (i % 4 == 3) {
-			out[o++] = (unsigned char)(acc >> 16);
-			out[o++] = (unsigned char)(acc >> 8);
-			out[o++] = (unsigned char)acc;
-			acc = 0;
-		}
-	}
-	*olen = o - pad;
-	return true;
-}
-
 /* hexval - value of a hex digit (caller checked mp_is_hex) */
 static unsigned
 hexval(unsigned char c)
@@ -229,7 +181,10 @@ msg_decode_word(struct mp_str word, struct mp_arena *a, struct mp_str *out, bool
 		return MP_OK;
 	if ((buf = mp_arena_alloc(a, text.len + 1)) == NULL)
 		return MP_ENOMEM;
-	ok = enc == 'B' ? decode_b(text, buf, &blen) : decode_q(text, buf, &blen);
+	/* RFC 2047 §4.1: B is RFC 4648 base64 with padding and no white space,
+	 * exactly what the strict shared decoder accepts */
+	ok = enc == 'B' ? mp_base64_decode_to(buf, text.len + 1, &blen, text, false) :
+	    decode_q(text, buf, &blen);
 	if (ok && to_utf8(cs, buf, blen, a, out, &nomem))
 		*decoded = true;
 	return nomem ? MP_ENOMEM : MP_OK;
