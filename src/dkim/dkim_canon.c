@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <mailproof/dkim.h>
 
 #include "dkim_internal.h"
@@ -121,76 +125,116 @@ static const unsigned char special[2][256] = {
 	{ ['\r'] = 1, ['\n'] = 1, [' '] = 1, ['\t'] = 1 },
 };
 
-#define ONES 0x0101010101010101ull
-#define HIGH 0x8080808080808080ull
+/* block masks: bit k stands for byte k of a 64-byte block */
+struct bmask {
+	uint64_t cr, lf, sp, tab;
+};
 
-/* has_byte - high bit set in each byte of x equal to b (a byte 0x01 above a
- * match may be flagged too: a false alarm only sends it to the byte loop) */
-static inline uint64_t
-has_byte(uint64_t x, unsigned char b)
+/* block_masks - where CR, LF and (relaxed) SP and HTAB are in b[0..63] */
+static inline void
+block_masks(const unsigned char *b, bool relaxed, struct bmask *m)
 {
-	uint64_t t = x ^ (ONES * b);
+#if defined(__SSE2__)
+	const __m128i vcr = _mm_set1_epi8('\r'), vlf = _mm_set1_epi8('\n');
+	const __m128i vsp = _mm_set1_epi8(' '), vtab = _mm_set1_epi8('\t');
 
-	return (t - ONES) & ~t & HIGH;
-}
+	m->cr = m->lf = m->sp = m->tab = 0;
+	for (unsigned k = 0; k < 4; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
 
-/* words_end - skip 8-byte words that are plainly canonical content: no CR
- * or LF, and under relaxed no HTAB, no two SPs in a row and no SP as the
- * last byte unless content follows it. Branches stay predictable on
- * text, which a byte loop's word boundaries are not. */
-static size_t
-words_end(const char *p, size_t j, size_t len, bool relaxed)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (len - j >= 9) {
-		uint64_t x, bad;
-
-		memcpy(&x, p + j, 8);
-		bad = has_byte(x, '\r') | has_byte(x, '\n');
+		m->cr |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vcr)) << (16 * k);
+		m->lf |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vlf)) << (16 * k);
 		if (relaxed) {
-			uint64_t sp = has_byte(x, ' ');
-			unsigned char next = (unsigned char)p[j + 8];
-
-			bad |= has_byte(x, '\t') | (sp & (sp >> 8));
-			/* a last SP is fine when content follows */
-			if ((sp >> 63) && (next == ' ' || next == '\t' || next == '\r' || next == '\n'))
-				bad = 1;
+			m->sp |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vsp))
+			         << (16 * k);
+			m->tab |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vtab))
+			          << (16 * k);
 		}
-		if (bad)
-			break;
-		j += 8;
 	}
 #else
-	(void)p;
-	(void)len;
-	(void)relaxed;
+	m->cr = m->lf = m->sp = m->tab = 0;
+	for (unsigned k = 0; k < 64; k++) {
+		m->cr |= (uint64_t)(b[k] == '\r') << k;
+		m->lf |= (uint64_t)(b[k] == '\n') << k;
+		if (relaxed) {
+			m->sp |= (uint64_t)(b[k] == ' ') << k;
+			m->tab |= (uint64_t)(b[k] == '\t') << k;
+		}
+	}
 #endif
-	return j;
+}
+
+/* top_bit - index of the highest set bit of x (x != 0) */
+static inline unsigned
+top_bit(uint64_t x)
+{
+	return 63u - (unsigned)__builtin_clzll(x);
+}
+
+/* clean_end - from p[i], a content byte (not CR, LF or WSP) met in a clean
+ * state (no CR pending, no WSP run pending, no empty lines held), the end of
+ * the longest run that is already canonical and ends after a content byte:
+ * every line end CRLF, and under relaxed no HTAB, no two SPs in a row and no
+ * SP before a line end. Empty lines inside the run are followed by content,
+ * so they stay. Scans 64 bytes at a time with bit masks. */
+static size_t
+clean_end(const char *p, size_t i, size_t len, bool relaxed)
+{
+	uint64_t carry_cr = 0, carry_sp = 0;
+	size_t last = i;        /* last content byte seen */
+
+	for (size_t k = i; k < len;) {
+		unsigned char tmp[64];
+		const unsigned char *b = (const unsigned char *)p + k;
+		uint64_t valid = ~0ull, bad, content, cr_prev, sp_prev;
+		size_t n = len - k;
+		struct bmask m;
+
+		if (n < 64) {           /* zero bytes are content: masked off below */
+			memset(tmp, 0, sizeof tmp);
+			memcpy(tmp, b, n);
+			b = tmp;
+			valid = (1ull << n) - 1;
+		} else {
+			n = 64;
+		}
+		block_masks(b, relaxed, &m);
+		cr_prev = (m.cr << 1) | carry_cr;
+		sp_prev = (m.sp << 1) | carry_sp;
+		/* an LF without CR before it, a CR without LF after it (seen one
+		 * byte later), HTAB, SP after SP, SP before CR */
+		bad = (m.lf ^ cr_prev) | m.tab | (m.sp & sp_prev) | (m.cr & sp_prev);
+		bad &= valid;
+		content = ~(m.cr | m.lf | m.sp | m.tab) & valid;
+		if (bad != 0) {
+			content &= (bad & (0 - bad)) - 1;       /* below the first bad bit */
+			if (content != 0)
+				last = k + top_bit(content);
+			return last + 1;
+		}
+		if (content != 0)
+			last = k + top_bit(content);
+		carry_cr = m.cr >> 63;
+		carry_sp = m.sp >> 63;
+		k += n;
+	}
+	return last + 1;
 }
 
 /* mp_dkim_bcanon_feed - canonicalize the next body bytes */
 void
 mp_dkim_bcanon_feed(struct mp_dkim_bcanon *bc, const char *p, size_t len)
 {
-	const unsigned char *sp = special[bc->canon == MP_DKIM_RELAXED];
+	bool relaxed = bc->canon == MP_DKIM_RELAXED;
+	const unsigned char *sp = special[relaxed];
 	size_t i = 0;
 
 	while (i < len) {
 		char c;
 
 		if (!bc->cr && !sp[(unsigned char)p[i]]) {      /* fast path */
-			size_t j = i + 1;       /* p[j - 1] is always content, never SP */
+			size_t j = clean_end(p, i, len, relaxed);
 
-			for (;;) {
-				j = words_end(p, j, len, bc->canon == MP_DKIM_RELAXED);
-				while (j < len && !sp[(unsigned char)p[j]])
-					j++;
-				/* relaxed: one SP between content bytes is already canonical */
-				if (j + 1 < len && p[j] == ' ' && !sp[(unsigned char)p[j + 1]])
-					j += 2;
-				else
-					break;
-			}
 			content_run(bc, p + i, j - i);
 			i = j;
 			continue;
