@@ -43,6 +43,8 @@ add(struct script *sc, const char *cmd, const char *reply)
 #define OUT "relay-test.example"
 #define U "mailproof-relay-test"
 #define LOCAL_FROM "MAIL FROM:<mailproof-audit@" SRV ">"
+#define EXT_FROM "MAIL FROM:<mailproof-audit@" OUT ">"
+#define NULL_FROM "MAIL FROM:<>"
 
 /* the exact commands of each relay variant (RFC 5321 address forms) */
 static const struct relay_cmds {
@@ -54,9 +56,8 @@ static const struct relay_cmds {
 	{ MP_RELAY_QUOTED, "quoted", LOCAL_FROM, "RCPT TO:<\"" U "@" OUT "\"@" SRV ">" },
 	{ MP_RELAY_BANG, "bang-path", LOCAL_FROM, "RCPT TO:<" OUT "!" U "@" SRV ">" },
 	{ MP_RELAY_SOURCE_ROUTE, "source-route", LOCAL_FROM, "RCPT TO:<@" SRV ":" U "@" OUT ">" },
-	{ MP_RELAY_EXTERNAL, "external-sender", "MAIL FROM:<mailproof-audit@" OUT ">",
-	  "RCPT TO:<" U "@" OUT ">" },
-	{ MP_RELAY_NULL_SENDER, "null-sender", "MAIL FROM:<>", "RCPT TO:<" U "@" OUT ">" },
+	{ MP_RELAY_EXTERNAL, "external-sender", EXT_FROM, "RCPT TO:<" U "@" OUT ">" },
+	{ MP_RELAY_NULL_SENDER, "null-sender", NULL_FROM, "RCPT TO:<" U "@" OUT ">" },
 };
 
 /* add_relays - every variant; variant `open` (or -1: none) gets 250 */
@@ -170,25 +171,47 @@ findings(const struct mp_smtp_observed *obs, enum mp_audit_port_mode m, struct m
 	return out;
 }
 
-static void
-test_hardened_mta(void **state)
-{
-	struct script sc = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
+/* ---- scripted dialogues: one row a script, each its own cmocka test ---- */
 
-	(void)state;
-	mp_arena_init(&a, 1u << 20);
-	add(&sc, NULL, BANNER);
-	add(&sc, EHLO, CAPS_TLS_ONLY);
-	add(&sc, "AUTH PLAIN", "503 5.5.1 Error: authentication not enabled\r\n");
-	add(&sc, "STARTTLS", "220 2.0.0 Ready to start TLS\r\n");
-	add(&sc, TLS_OK, NULL);
-	add(&sc, EHLO, CAPS_AUTH);
-	add_relays(&sc, -1);
-	add_tail(&sc);
-	obs = run(&o, &sc, &a);
+#define NO_RELAYS (-2)          /* the script has no standard relay block */
+#define ALL_DENIED (-1)         /* every relay variant is refused */
+#define AUTH_OFF "503 5.5.1 Error: authentication not enabled\r\n"
+#define TLS_READY "220 2.0.0 Ready to start TLS\r\n"
+#define SUBMIT_RCPT "RCPT TO:<postmaster@" SRV ">"
+
+/* REFUSED - MAIL refused (and RSET) for every variant, in MP_RELAY order:
+ * five from local, then external, then null sender */
+#define REFUSED(local, reply, rset)                                           \
+	{ local, reply }, { "RSET", rset }, { local, reply }, { "RSET", rset }, \
+	{ local, reply }, { "RSET", rset }, { local, reply }, { "RSET", rset }, \
+	{ local, reply }, { "RSET", rset }, { EXT_FROM, reply }, { "RSET", rset }, \
+	{ NULL_FROM, reply }, { "RSET", rset }
+
+/* the start of every open-relay script */
+#define RELAY_HEAD                                                           \
+	{ NULL, BANNER }, { EHLO, "250-" SRV "\r\n250 PIPELINING\r\n" },        \
+	{ "AUTH PLAIN", AUTH_OFF }
+
+enum {
+	O_SUBMISSION = 1, O_TLS_ACTIVE = 2, O_PROBE_ONLY = 4, O_INJECTION = 8,
+};
+
+struct dialog_case {
+	const char *name;
+	unsigned opts;                  /* O_* on top of opts() */
+	struct step head[24];           /* up to the relay block; ends at { NULL, NULL } */
+	int relays;                     /* NO_RELAYS, ALL_DENIED or the variant accepted */
+	bool tail;                      /* VRFY, EXPN, QUIT after the relays */
+	enum mp_smtp_io io;             /* for a NULL reply */
+	enum mp_audit_port_mode mode;   /* for the findings */
+	const char *want;               /* findings; NULL: not checked */
+	void (*check)(const struct dialog_case *c, const struct mp_smtp_observed *obs);
+};
+
+static void
+hardened_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
+{
+	(void)c;
 	assert_int_equal(obs->io, MP_SMTP_IO_OK);
 	assert_int_equal(obs->banner_code, 220);
 	assert_true(mp_str_eq_c(obs->banner, SRV " ESMTP Postfix"));
@@ -204,315 +227,236 @@ test_hardened_mta(void **state)
 	}
 	assert_int_equal(obs->vrfy_code, 502);
 	assert_int_equal(obs->quit_code, 221);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), "");
-	mp_arena_fini(&a);
 }
 
-/* one script per relay variant: only that variant's RCPT is accepted */
+/* only the variant c->relays was accepted, and it has its name */
 static void
-test_relay_variants(void **state)
+open_relay_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct mp_smtp_dialog_opts o = opts();
-	struct mp_arena a;
-	char want[128];
-
-	(void)state;
-	for (int v = 0; v < MP_RELAY__COUNT; v++) {
-		struct script sc = { 0 };
-		const struct mp_smtp_observed *obs;
-
-		print_message("variant: %s\n", relay_cmds[v].name);
-		assert_string_equal(mp_relay_variant_name(relay_cmds[v].v), relay_cmds[v].name);
-		mp_arena_init(&a, 1u << 20);
-		add(&sc, NULL, BANNER);
-		add(&sc, EHLO, "250-" SRV "\r\n250 PIPELINING\r\n");
-		add(&sc, "AUTH PLAIN", "503 5.5.1 Error: authentication not enabled\r\n");
-		add_relays(&sc, v);
-		add_tail(&sc);
-		obs = run(&o, &sc, &a);
-		assert_int_equal(obs->relay[v].rcpt_code, 250);
-		snprintf(want, sizeof want, "no-starttls open-relay:%s", relay_cmds[v].name);
-		assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), want);
-		mp_arena_fini(&a);
-	}
+	assert_string_equal(mp_relay_variant_name(relay_cmds[c->relays].v),
+	    relay_cmds[c->relays].name);
+	assert_int_equal(obs->relay[c->relays].rcpt_code, 250);
 }
 
 static void
-test_mail_refused_skips_rcpt(void **state)
+mail_refused_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct script sc = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
-
-	(void)state;
-	mp_arena_init(&a, 1u << 20);
-	add(&sc, NULL, BANNER);
-	add(&sc, EHLO, "250 " SRV "\r\n");
-	add(&sc, "AUTH PLAIN", "502 5.5.1 no\r\n");
-	for (int v = 0; v < MP_RELAY__COUNT; v++) {
-		add(&sc, relay_cmds[v].mail, "553 5.7.1 sender rejected\r\n");
-		add(&sc, "RSET", "250 2.0.0 Ok\r\n");
-	}
-	add(&sc, "VRFY postmaster", "252 2.0.0 postmaster\r\n");
-	add(&sc, "EXPN postmaster", "250 2.0.0 root@" SRV "\r\n");
-	add(&sc, "QUIT", "221 2.0.0 Bye\r\n");
-	obs = run(&o, &sc, &a);
+	(void)c;
 	assert_int_equal(obs->relay[0].mail_code, 553);
 	assert_int_equal(obs->relay[0].rcpt_code, 0);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a),
-	    "no-starttls vrfy-enabled:252 expn-enabled:250");
-	mp_arena_fini(&a);
 }
 
 static void
-test_auth_in_clear(void **state)
+login_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct script sc = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
-
-	(void)state;
-	mp_arena_init(&a, 1u << 20);
-	add(&sc, NULL, "220 " SRV " ESMTP Postfix 3.7.11\r\n");
-	add(&sc, EHLO, CAPS_AUTH);
-	add(&sc, "AUTH PLAIN", "334 \r\n");
-	add(&sc, "*", "501 5.7.0 Authentication aborted\r\n");
-	add_relays(&sc, MP_RELAY_PLAIN);
-	add_tail(&sc);
-	obs = run(&o, &sc, &a);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a),
-	    "banner-version:" SRV " ESMTP Postfix 3.7.11 no-starttls auth-plaintext-advertised "
-	    "auth-plaintext-accepted:PLAIN open-relay:plain");
-	mp_arena_fini(&a);
-}
-
-static void
-test_auth_login_only(void **state)
-{
-	struct script sc = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
-
-	(void)state;
-	mp_arena_init(&a, 1u << 20);
-	add(&sc, NULL, BANNER);
-	add(&sc, EHLO, "250-" SRV "\r\n250 AUTH LOGIN\r\n");
-	add(&sc, "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n");
-	add(&sc, "*", "501 5.7.0 aborted\r\n");
-	add_relays(&sc, -1);
-	add_tail(&sc);
-	obs = run(&o, &sc, &a);
+	(void)c;
 	assert_true(mp_str_eq_c(obs->auth_probe_mech, "LOGIN"));
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a),
-	    "no-starttls auth-plaintext-advertised auth-plaintext-accepted:LOGIN");
-	mp_arena_fini(&a);
 }
 
 static void
-test_submission_without_auth(void **state)
+submission_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct script sc = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
-
-	(void)state;
-	o.submission = true;
-	mp_arena_init(&a, 1u << 20);
-	add(&sc, NULL, BANNER);
-	add(&sc, EHLO, CAPS_TLS_ONLY);
-	add(&sc, "AUTH PLAIN", "503 5.5.1 Error: authentication not enabled\r\n");
-	add(&sc, "STARTTLS", "220 2.0.0 Ready to start TLS\r\n");
-	add(&sc, TLS_OK, NULL);
-	add(&sc, EHLO, CAPS_AUTH);
-	add(&sc, "MAIL FROM:<mailproof-audit@" OUT ">", "250 2.1.0 Ok\r\n");
-	add(&sc, "RCPT TO:<postmaster@" SRV ">", "250 2.1.5 Ok\r\n");
-	add(&sc, "RSET", "250 2.0.0 Ok\r\n");
-	add_relays(&sc, -1);
-	add_tail(&sc);
-	obs = run(&o, &sc, &a);
+	(void)c;
 	assert_int_equal(obs->submit_rcpt_code, 250);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SUBMISSION, &a),
-	    "submission-no-auth:RCPT answered 250");
-	mp_arena_fini(&a);
 }
 
 static void
-test_implicit_tls(void **state)
+implicit_tls_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct script sc = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
-
-	(void)state;
-	o.tls_active = true;
-	o.submission = true;
-	mp_arena_init(&a, 1u << 20);
-	add(&sc, NULL, BANNER);
-	add(&sc, EHLO, CAPS_AUTH);      /* no AUTH probe, no STARTTLS under TLS */
-	add(&sc, "MAIL FROM:<mailproof-audit@" OUT ">", "250 2.1.0 Ok\r\n");
-	add(&sc, "RCPT TO:<postmaster@" SRV ">", "554 5.7.1 <unknown[192.0.2.9]>: Client host rejected\r\n");
-	add(&sc, "RSET", "250 2.0.0 Ok\r\n");
-	add_relays(&sc, -1);
-	add_tail(&sc);
-	obs = run(&o, &sc, &a);
+	(void)c;
 	assert_false(obs->has_caps_plain);
 	assert_true(obs->has_caps_tls);
 	assert_int_equal(obs->auth_probe_code, 0);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTPS, &a), "");
-	mp_arena_fini(&a);
 }
 
 static void
-test_probe_only(void **state)
+no_injection_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct script sc = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	struct mp_arena a;
-
-	(void)state;
-	o.probe_only = true;
-	mp_arena_init(&a, 1u << 20);
-	add(&sc, NULL, BANNER);
-	add(&sc, EHLO, CAPS_TLS_ONLY);
-	add(&sc, "STARTTLS", "220 2.0.0 Ready\r\n");
-	add(&sc, TLS_OK, NULL);
-	add(&sc, EHLO, CAPS_AUTH);
-	add(&sc, "QUIT", "221 2.0.0 Bye\r\n");
-	run(&o, &sc, &a);
-	mp_arena_fini(&a);
-}
-
-static void
-test_injection_probe(void **state)
-{
-	struct script safe = { 0 }, vulnerable = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
-
-	(void)state;
-	o.injection_probe = true;
-	mp_arena_init(&a, 1u << 20);
-	add(&safe, NULL, BANNER);
-	add(&safe, EHLO, CAPS_TLS_ONLY);
-	add(&safe, "STARTTLS\r\nNOOP", "220 2.0.0 Ready\r\n");
-	add(&safe, TLS_OK, NULL);
-	add(&safe, EHLO, CAPS_AUTH);
-	add(&safe, "QUIT", "221 2.0.0 Bye\r\n");
-	obs = run(&o, &safe, &a);
+	(void)c;
 	assert_int_equal(obs->injection, 0);
-	/* the NOOP's 250 comes first under TLS: every reply is one behind */
-	add(&vulnerable, NULL, BANNER);
-	add(&vulnerable, EHLO, CAPS_TLS_ONLY);
-	add(&vulnerable, "STARTTLS\r\nNOOP", "220 2.0.0 Ready\r\n");
-	add(&vulnerable, TLS_OK, NULL);
-	add(&vulnerable, EHLO, "250 2.0.0 Ok\r\n");
-	add(&vulnerable, "QUIT", CAPS_AUTH);
-	obs = run(&o, &vulnerable, &a);
-	assert_int_equal(obs->injection, 1);
-	mp_arena_fini(&a);
 }
 
 static void
-test_starttls_failures(void **state)
+injection_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct script sc = { 0 }, sc2 = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
+	(void)c;
+	assert_int_equal(obs->injection, 1);
+}
 
-	(void)state;
-	mp_arena_init(&a, 1u << 20);
-	/* handshake fails: the dialogue ends (the driver retries without STARTTLS) */
-	add(&sc, NULL, BANNER);
-	add(&sc, EHLO, CAPS_TLS_ONLY);
-	add(&sc, "AUTH PLAIN", "503 5.5.1 Error: authentication not enabled\r\n");
-	add(&sc, "STARTTLS", "220 2.0.0 Ready to start TLS\r\n");
-	add(&sc, TLS_FAIL, NULL);
-	obs = run(&o, &sc, &a);
+static void
+tls_failed_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
+{
+	(void)c;
 	assert_int_equal(obs->io, MP_SMTP_IO_TLS);
 	assert_true(obs->tls_attempted);
 	assert_false(obs->tls_ok);
-	/* STARTTLS refused: tests go on in clear */
-	add(&sc2, NULL, BANNER);
-	add(&sc2, EHLO, CAPS_TLS_ONLY);
-	add(&sc2, "AUTH PLAIN", "503 5.5.1 Error: authentication not enabled\r\n");
-	add(&sc2, "STARTTLS", "454 4.7.0 TLS not available due to local problem\r\n");
-	add_relays(&sc2, -1);
-	add_tail(&sc2);
-	obs = run(&o, &sc2, &a);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), "starttls-rejected:454");
-	mp_arena_fini(&a);
 }
 
 static void
-test_ends_early(void **state)
+timeout_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct mp_smtp_dialog_opts o = opts();
-	const struct mp_smtp_observed *obs;
-	struct mp_arena a;
-	struct script rej = { 0 }, timeout = { .io = MP_SMTP_IO_TIMEOUT },
-	              garbage = { 0 }, helo = { 0 };
-
-	(void)state;
-	mp_arena_init(&a, 1u << 20);
-	/* 554 greeting: QUIT at once (RFC 5321 §3.1) */
-	add(&rej, NULL, "554 5.7.1 go away\r\n");
-	add(&rej, "QUIT", "221 Bye\r\n");
-	obs = run(&o, &rej, &a);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), "banner-reject:5.7.1 go away");
-	/* a timeout is reported with the step, never a pass */
-	add(&timeout, NULL, BANNER);
-	add(&timeout, EHLO, NULL);
-	obs = run(&o, &timeout, &a);
+	(void)c;
 	assert_int_equal(obs->io, MP_SMTP_IO_TIMEOUT);
 	assert_string_equal(obs->io_stage, "ehlo");
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), "port-timeout:ehlo");
-	/* not SMTP */
-	add(&garbage, NULL, "SSH-2.0-OpenSSH_9.2\r\n");
-	obs = run(&o, &garbage, &a);
-	assert_int_equal(obs->io, MP_SMTP_IO_PROTOCOL);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), "port-error:protocol at banner");
-	/* EHLO refused: HELO, no capabilities, no AUTH probe */
-	add(&helo, NULL, "220 old.example.org SMTP\r\n");
-	add(&helo, EHLO, "502 5.5.2 command not recognized\r\n");
-	add(&helo, "HELO mailproof-audit.invalid", "250 old.example.org\r\n");
-	for (int v = 0; v < MP_RELAY__COUNT; v++) {
-		add(&helo, v == MP_RELAY_EXTERNAL || v == MP_RELAY_NULL_SENDER ? relay_cmds[v].mail
-		    : "MAIL FROM:<mailproof-audit@old.example.org>", "550 no\r\n");
-		add(&helo, "RSET", "250 Ok\r\n");
-	}
-	add_tail(&helo);
-	obs = run(&o, &helo, &a);
-	assert_false(obs->has_caps_plain);
-	assert_int_equal(obs->ehlo_code, 502);
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), "");
-	mp_arena_fini(&a);
 }
 
 static void
-test_421_ends(void **state)
+not_smtp_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
 {
-	struct script sc = { 0 };
+	(void)c;
+	assert_int_equal(obs->io, MP_SMTP_IO_PROTOCOL);
+}
+
+static void
+helo_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
+{
+	(void)c;
+	assert_false(obs->has_caps_plain);
+	assert_int_equal(obs->ehlo_code, 502);
+}
+
+static void
+closed_421_check(const struct dialog_case *c, const struct mp_smtp_observed *obs)
+{
+	(void)c;
+	assert_int_equal(obs->io, MP_SMTP_IO_CLOSED);
+	assert_string_equal(obs->io_stage, "relay-mail");
+}
+
+static const struct dialog_case dialog_cases[] = {
+	{ "hardened MTA", 0,
+	  { { NULL, BANNER }, { EHLO, CAPS_TLS_ONLY }, { "AUTH PLAIN", AUTH_OFF },
+	    { "STARTTLS", TLS_READY }, { TLS_OK, NULL }, { EHLO, CAPS_AUTH } },
+	  ALL_DENIED, true, 0, MP_AUDIT_MODE_SMTP, "", hardened_check },
+	/* one script per relay variant: only that variant's RCPT is accepted */
+	{ "open relay: plain", 0, { RELAY_HEAD }, MP_RELAY_PLAIN, true, 0, MP_AUDIT_MODE_SMTP,
+	  "no-starttls open-relay:plain", open_relay_check },
+	{ "open relay: percent-hack", 0, { RELAY_HEAD }, MP_RELAY_PERCENT, true, 0,
+	  MP_AUDIT_MODE_SMTP, "no-starttls open-relay:percent-hack", open_relay_check },
+	{ "open relay: quoted", 0, { RELAY_HEAD }, MP_RELAY_QUOTED, true, 0, MP_AUDIT_MODE_SMTP,
+	  "no-starttls open-relay:quoted", open_relay_check },
+	{ "open relay: bang-path", 0, { RELAY_HEAD }, MP_RELAY_BANG, true, 0, MP_AUDIT_MODE_SMTP,
+	  "no-starttls open-relay:bang-path", open_relay_check },
+	{ "open relay: source-route", 0, { RELAY_HEAD }, MP_RELAY_SOURCE_ROUTE, true, 0,
+	  MP_AUDIT_MODE_SMTP, "no-starttls open-relay:source-route", open_relay_check },
+	{ "open relay: external-sender", 0, { RELAY_HEAD }, MP_RELAY_EXTERNAL, true, 0,
+	  MP_AUDIT_MODE_SMTP, "no-starttls open-relay:external-sender", open_relay_check },
+	{ "open relay: null-sender", 0, { RELAY_HEAD }, MP_RELAY_NULL_SENDER, true, 0,
+	  MP_AUDIT_MODE_SMTP, "no-starttls open-relay:null-sender", open_relay_check },
+	{ "MAIL refused skips RCPT", 0,
+	  { { NULL, BANNER }, { EHLO, "250 " SRV "\r\n" }, { "AUTH PLAIN", "502 5.5.1 no\r\n" },
+	    REFUSED(LOCAL_FROM, "553 5.7.1 sender rejected\r\n", "250 2.0.0 Ok\r\n"),
+	    { "VRFY postmaster", "252 2.0.0 postmaster\r\n" },
+	    { "EXPN postmaster", "250 2.0.0 root@" SRV "\r\n" },
+	    { "QUIT", "221 2.0.0 Bye\r\n" } },
+	  NO_RELAYS, false, 0, MP_AUDIT_MODE_SMTP, "no-starttls vrfy-enabled:252 expn-enabled:250",
+	  mail_refused_check },
+	{ "AUTH in clear", 0,
+	  { { NULL, "220 " SRV " ESMTP Postfix 3.7.11\r\n" }, { EHLO, CAPS_AUTH },
+	    { "AUTH PLAIN", "334 \r\n" }, { "*", "501 5.7.0 Authentication aborted\r\n" } },
+	  MP_RELAY_PLAIN, true, 0, MP_AUDIT_MODE_SMTP,
+	  "banner-version:" SRV " ESMTP Postfix 3.7.11 no-starttls auth-plaintext-advertised "
+	  "auth-plaintext-accepted:PLAIN open-relay:plain", NULL },
+	{ "AUTH LOGIN only", 0,
+	  { { NULL, BANNER }, { EHLO, "250-" SRV "\r\n250 AUTH LOGIN\r\n" },
+	    { "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n" }, { "*", "501 5.7.0 aborted\r\n" } },
+	  ALL_DENIED, true, 0, MP_AUDIT_MODE_SMTP,
+	  "no-starttls auth-plaintext-advertised auth-plaintext-accepted:LOGIN", login_check },
+	{ "submission without AUTH", O_SUBMISSION,
+	  { { NULL, BANNER }, { EHLO, CAPS_TLS_ONLY }, { "AUTH PLAIN", AUTH_OFF },
+	    { "STARTTLS", TLS_READY }, { TLS_OK, NULL }, { EHLO, CAPS_AUTH },
+	    { EXT_FROM, "250 2.1.0 Ok\r\n" }, { SUBMIT_RCPT, "250 2.1.5 Ok\r\n" },
+	    { "RSET", "250 2.0.0 Ok\r\n" } },
+	  ALL_DENIED, true, 0, MP_AUDIT_MODE_SUBMISSION, "submission-no-auth:RCPT answered 250",
+	  submission_check },
+	/* no AUTH probe, no STARTTLS under TLS */
+	{ "implicit TLS", O_SUBMISSION | O_TLS_ACTIVE,
+	  { { NULL, BANNER }, { EHLO, CAPS_AUTH }, { EXT_FROM, "250 2.1.0 Ok\r\n" },
+	    { SUBMIT_RCPT, "554 5.7.1 <unknown[192.0.2.9]>: Client host rejected\r\n" },
+	    { "RSET", "250 2.0.0 Ok\r\n" } },
+	  ALL_DENIED, true, 0, MP_AUDIT_MODE_SMTPS, "", implicit_tls_check },
+	{ "probe only", O_PROBE_ONLY,
+	  { { NULL, BANNER }, { EHLO, CAPS_TLS_ONLY }, { "STARTTLS", "220 2.0.0 Ready\r\n" },
+	    { TLS_OK, NULL }, { EHLO, CAPS_AUTH }, { "QUIT", "221 2.0.0 Bye\r\n" } },
+	  NO_RELAYS, false, 0, MP_AUDIT_MODE_SMTP, NULL, NULL },
+	{ "STARTTLS injection: safe", O_INJECTION,
+	  { { NULL, BANNER }, { EHLO, CAPS_TLS_ONLY }, { "STARTTLS\r\nNOOP", "220 2.0.0 Ready\r\n" },
+	    { TLS_OK, NULL }, { EHLO, CAPS_AUTH }, { "QUIT", "221 2.0.0 Bye\r\n" } },
+	  NO_RELAYS, false, 0, MP_AUDIT_MODE_SMTP, NULL, no_injection_check },
+	/* the NOOP's 250 comes first under TLS: every reply is one behind */
+	{ "STARTTLS injection: vulnerable", O_INJECTION,
+	  { { NULL, BANNER }, { EHLO, CAPS_TLS_ONLY }, { "STARTTLS\r\nNOOP", "220 2.0.0 Ready\r\n" },
+	    { TLS_OK, NULL }, { EHLO, "250 2.0.0 Ok\r\n" }, { "QUIT", CAPS_AUTH } },
+	  NO_RELAYS, false, 0, MP_AUDIT_MODE_SMTP, NULL, injection_check },
+	/* handshake fails: the dialogue ends (the driver retries without STARTTLS) */
+	{ "TLS handshake fails", 0,
+	  { { NULL, BANNER }, { EHLO, CAPS_TLS_ONLY }, { "AUTH PLAIN", AUTH_OFF },
+	    { "STARTTLS", TLS_READY }, { TLS_FAIL, NULL } },
+	  NO_RELAYS, false, 0, MP_AUDIT_MODE_SMTP, NULL, tls_failed_check },
+	/* STARTTLS refused: tests go on in clear */
+	{ "STARTTLS refused", 0,
+	  { { NULL, BANNER }, { EHLO, CAPS_TLS_ONLY }, { "AUTH PLAIN", AUTH_OFF },
+	    { "STARTTLS", "454 4.7.0 TLS not available due to local problem\r\n" } },
+	  ALL_DENIED, true, 0, MP_AUDIT_MODE_SMTP, "starttls-rejected:454", NULL },
+	/* 554 greeting: QUIT at once (RFC 5321 §3.1) */
+	{ "554 greeting", 0,
+	  { { NULL, "554 5.7.1 go away\r\n" }, { "QUIT", "221 Bye\r\n" } },
+	  NO_RELAYS, false, 0, MP_AUDIT_MODE_SMTP, "banner-reject:5.7.1 go away", NULL },
+	/* a timeout is reported with the step, never a pass */
+	{ "timeout after EHLO", 0, { { NULL, BANNER }, { EHLO, NULL } },
+	  NO_RELAYS, false, MP_SMTP_IO_TIMEOUT, MP_AUDIT_MODE_SMTP, "port-timeout:ehlo",
+	  timeout_check },
+	{ "not SMTP", 0, { { NULL, "SSH-2.0-OpenSSH_9.2\r\n" } },
+	  NO_RELAYS, false, 0, MP_AUDIT_MODE_SMTP, "port-error:protocol at banner", not_smtp_check },
+	/* EHLO refused: HELO, no capabilities, no AUTH probe */
+	{ "EHLO refused, HELO", 0,
+	  { { NULL, "220 old.example.org SMTP\r\n" },
+	    { EHLO, "502 5.5.2 command not recognized\r\n" },
+	    { "HELO mailproof-audit.invalid", "250 old.example.org\r\n" },
+	    REFUSED("MAIL FROM:<mailproof-audit@old.example.org>", "550 no\r\n", "250 Ok\r\n") },
+	  NO_RELAYS, true, 0, MP_AUDIT_MODE_SMTP, "", helo_check },
+	/* banner without a dotted host name: the address literal is used */
+	{ "server domain falls back to the address", 0,
+	  { { NULL, "220 localhost ESMTP\r\n" }, { EHLO, "250 localhost\r\n" },
+	    { "AUTH PLAIN", "503 no\r\n" },
+	    { "MAIL FROM:<mailproof-audit@[192.0.2.1]>", "250 Ok\r\n" },
+	    { "RCPT TO:<mailproof-relay-test@" OUT ">", "554 no\r\n" }, { "RSET", "250 Ok\r\n" },
+	    { "MAIL FROM:<mailproof-audit@[192.0.2.1]>", "250 Ok\r\n" },
+	    { "RCPT TO:<mailproof-relay-test%" OUT "@[192.0.2.1]>", NULL } },
+	  NO_RELAYS, false, MP_SMTP_IO_CLOSED, MP_AUDIT_MODE_SMTP, NULL, NULL },
+	{ "421 ends the dialogue", 0,
+	  { { NULL, BANNER }, { EHLO, "250 " SRV "\r\n" }, { "AUTH PLAIN", "503 no\r\n" },
+	    { LOCAL_FROM, "421 4.7.0 " SRV " Error: too many errors\r\n" } },
+	  NO_RELAYS, false, 0, MP_AUDIT_MODE_SMTP, "port-error:closed at relay-mail no-starttls",
+	  closed_421_check },
+};
+
+/* test_dialog - run one row's script, then its findings and checks */
+static void
+test_dialog(void **state)
+{
+	const struct dialog_case *c = *state;
+	struct script sc = { .io = c->io };
 	struct mp_smtp_dialog_opts o = opts();
 	const struct mp_smtp_observed *obs;
 	struct mp_arena a;
 
-	(void)state;
+	o.submission = (c->opts & O_SUBMISSION) != 0;
+	o.tls_active = (c->opts & O_TLS_ACTIVE) != 0;
+	o.probe_only = (c->opts & O_PROBE_ONLY) != 0;
+	o.injection_probe = (c->opts & O_INJECTION) != 0;
 	mp_arena_init(&a, 1u << 20);
-	add(&sc, NULL, BANNER);
-	add(&sc, EHLO, "250 " SRV "\r\n");
-	add(&sc, "AUTH PLAIN", "503 no\r\n");
-	add(&sc, relay_cmds[0].mail, "421 4.7.0 " SRV " Error: too many errors\r\n");
+	for (size_t i = 0; c->head[i].cmd != NULL || c->head[i].reply != NULL; i++)
+		add(&sc, c->head[i].cmd, c->head[i].reply);
+	if (c->relays != NO_RELAYS)
+		add_relays(&sc, c->relays);
+	if (c->tail)
+		add_tail(&sc);
 	obs = run(&o, &sc, &a);
-	assert_int_equal(obs->io, MP_SMTP_IO_CLOSED);
-	assert_string_equal(obs->io_stage, "relay-mail");
-	assert_string_equal(findings(obs, MP_AUDIT_MODE_SMTP, &a), "port-error:closed at relay-mail no-starttls");
+	if (c->want != NULL)
+		assert_string_equal(findings(obs, c->mode, &a), c->want);
+	if (c->check != NULL)
+		c->check(c, obs);
 	mp_arena_fini(&a);
 }
 
@@ -552,47 +496,15 @@ test_alloc_failures(void **state)
 	}
 }
 
-static void
-test_server_domain_fallback(void **state)
-{
-	struct script sc = { 0 };
-	struct mp_smtp_dialog_opts o = opts();
-	struct mp_arena a;
-
-	(void)state;
-	mp_arena_init(&a, 1u << 20);
-	/* banner without a dotted host name: the address literal is used */
-	add(&sc, NULL, "220 localhost ESMTP\r\n");
-	add(&sc, EHLO, "250 localhost\r\n");
-	add(&sc, "AUTH PLAIN", "503 no\r\n");
-	add(&sc, "MAIL FROM:<mailproof-audit@[192.0.2.1]>", "250 Ok\r\n");
-	add(&sc, "RCPT TO:<mailproof-relay-test@" OUT ">", "554 no\r\n");
-	add(&sc, "RSET", "250 Ok\r\n");
-	add(&sc, "MAIL FROM:<mailproof-audit@[192.0.2.1]>", "250 Ok\r\n");
-	add(&sc, "RCPT TO:<mailproof-relay-test%" OUT "@[192.0.2.1]>", NULL);
-	sc.io = MP_SMTP_IO_CLOSED;
-	run(&o, &sc, &a);
-	mp_arena_fini(&a);
-}
-
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hardened_mta),
-		cmocka_unit_test(test_relay_variants),
-		cmocka_unit_test(test_mail_refused_skips_rcpt),
-		cmocka_unit_test(test_auth_in_clear),
-		cmocka_unit_test(test_auth_login_only),
-		cmocka_unit_test(test_submission_without_auth),
-		cmocka_unit_test(test_implicit_tls),
-		cmocka_unit_test(test_probe_only),
-		cmocka_unit_test(test_injection_probe),
-		cmocka_unit_test(test_starttls_failures),
-		cmocka_unit_test(test_ends_early),
-		cmocka_unit_test(test_server_domain_fallback),
-		cmocka_unit_test(test_421_ends),
-		cmocka_unit_test(test_alloc_failures),
-	};
+	enum { NCASES = sizeof dialog_cases / sizeof dialog_cases[0] };
+	struct CMUnitTest tests[NCASES + 1];
+
+	for (size_t i = 0; i < NCASES; i++)
+		tests[i] = (struct CMUnitTest){ .name = dialog_cases[i].name, .test_func = test_dialog,
+		                                .initial_state = (void *)&dialog_cases[i] };
+	tests[NCASES] = (struct CMUnitTest)cmocka_unit_test(test_alloc_failures);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
