@@ -218,6 +218,29 @@ struct mp_dkim_key {
 MP_API enum mp_status mp_dkim_key_parse(struct mp_str record, struct mp_dkim_key *out,
                                         struct mp_why *why);
 
+/* The size of the public key in a p= value (base64, FWS allowed): the RSA
+ * modulus bits (SubjectPublicKeyInfo or bare RSAPublicKey DER, any size,
+ * also over MP_LIMIT_DKIM_RSA_MAX, which verification refuses), or 256 for
+ * a 32-byte Ed25519 key (RFC 8463 §4). No OpenSSL object is made; callers
+ * need no crypto library. *bits is 0 with why set when p= is empty
+ * (MP_REASON_DKIM_KEY_REVOKED) or not a key of that type
+ * (MP_REASON_DKIM_KEY_BAD). Returns MP_OK. Thread-safe. */
+MP_API enum mp_status mp_dkim_key_bits(struct mp_str p_b64, bool ed25519, unsigned *bits,
+                                       struct mp_why *why);
+
+/* A key record and what its key is: for tools that report on keys. */
+struct mp_dkim_key_info {
+	struct mp_dkim_key key;     /* the parsed record; views into it */
+	const char *type;           /* "rsa" or "ed25519" (k=); NULL when malformed */
+	bool revoked;               /* p= empty */
+	unsigned bits;              /* as mp_dkim_key_bits; 0 when revoked or unusable */
+};
+/* Parse a key record (mp_dkim_key_parse) and size its key
+ * (mp_dkim_key_bits). Malformed record or unusable p=: MP_OK with why set
+ * and bits 0; revoked: MP_OK, revoked set, why clear. */
+MP_API enum mp_status mp_dkim_key_info(struct mp_str record, struct mp_dkim_key_info *out,
+                                       struct mp_why *why);
+
 /* A selector "<host>-<yyyymm>-<8 base32 chars>" from the host name's first
  * label (lower-cased LDH, at most 20 characters; "mail" when none is left)
  * and 40 bits of rnd: hard to guess, easy to identify. MP_ELIMIT when out

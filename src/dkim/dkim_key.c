@@ -130,6 +130,65 @@ bit_length(const struct der *n)
 	return bits;
 }
 
+/* p_numbers - p= decoded into der: the Ed25519 key (*len bytes) or RSA n and
+ * e (views into der) with the modulus size; false with why set when p= is
+ * empty (revoked) or not a key of that type */
+static bool
+p_numbers(struct mp_str p_b64, bool ed25519, uint8_t der[MP_LIMIT_DKIM_KEY_DER], size_t *len,
+          struct der *n, struct der *e, unsigned *bits, struct mp_why *why)
+{
+	*bits = 0;
+	if (p_b64.len == 0)
+		return mp_why_set(why, MP_REASON_DKIM_KEY_REVOKED), false;
+	if (!mp_base64_decode_to(der, MP_LIMIT_DKIM_KEY_DER, len, p_b64, true))
+		return mp_why_setf(why, MP_REASON_DKIM_KEY_BAD, "p= is not base64 or too long"), false;
+	if (ed25519) {
+		if (*len != 32)     /* RFC 8463 §4: the bare 32-byte key, not SPKI */
+			return mp_why_setf(why, MP_REASON_DKIM_KEY_BAD,
+			                   "Ed25519 p= must be 32 bytes, not %zu (RFC 8463 §4)", *len),
+			       false;
+		*bits = 256;
+		return true;
+	}
+	if (!rsa_numbers(der, *len, n, e))
+		return mp_why_setf(why, MP_REASON_DKIM_KEY_BAD, "p= is not an RSA public key"), false;
+	*bits = bit_length(n);
+	return true;
+}
+
+/* mp_dkim_key_bits - the size of the key in p=, without making a key */
+enum mp_status
+mp_dkim_key_bits(struct mp_str p_b64, bool ed25519, unsigned *bits, struct mp_why *why)
+{
+	uint8_t der[MP_LIMIT_DKIM_KEY_DER];
+	struct der n, e;
+	size_t len;
+
+	mp_why_clear(why);
+	p_numbers(p_b64, ed25519, der, &len, &n, &e, bits, why);
+	return MP_OK;
+}
+
+/* mp_dkim_key_info - a key record parsed and its key sized */
+enum mp_status
+mp_dkim_key_info(struct mp_str record, struct mp_dkim_key_info *out, struct mp_why *why)
+{
+	struct mp_why local;
+	enum mp_status st;
+
+	if (why == NULL)
+		why = &local;
+	memset(out, 0, sizeof *out);
+	st = mp_dkim_key_parse(record, &out->key, why);
+	if (st != MP_OK || mp_why_failed(why))
+		return st;
+	out->type = out->key.is_ed25519 ? "ed25519" : "rsa";
+	out->revoked = out->key.p.len == 0;
+	if (out->revoked)
+		return MP_OK;
+	return mp_dkim_key_bits(out->key.p, out->key.is_ed25519, &out->bits, why);
+}
+
 /* mp_dkim_key_decode - p= to a key; bad keys set why and return MP_OK */
 enum mp_status
 mp_dkim_key_decode(struct mp_str p_b64, bool ed25519, EVP_PKEY **out, unsigned *bits,
@@ -140,22 +199,12 @@ mp_dkim_key_decode(struct mp_str p_b64, bool ed25519, EVP_PKEY **out, unsigned *
 	size_t len;
 
 	*out = NULL;
-	*bits = 0;
-	if (p_b64.len == 0)
-		return mp_why_set(why, MP_REASON_DKIM_KEY_REVOKED);
-	if (!mp_base64_decode_to(der, sizeof der, &len, p_b64, true))
-		return mp_why_setf(why, MP_REASON_DKIM_KEY_BAD, "p= is not base64 or too long");
+	if (!p_numbers(p_b64, ed25519, der, &len, &n, &e, bits, why))
+		return MP_OK;
 	if (ed25519) {
-		if (len != 32)      /* RFC 8463 §4: the bare 32-byte key, not SPKI */
-			return mp_why_setf(why, MP_REASON_DKIM_KEY_BAD,
-			                   "Ed25519 p= must be 32 bytes, not %zu (RFC 8463 §4)", len);
 		*out = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der, len);
-		*bits = 256;
 		return *out ? MP_OK : MP_ENOMEM;
 	}
-	if (!rsa_numbers(der, len, &n, &e))
-		return mp_why_setf(why, MP_REASON_DKIM_KEY_BAD, "p= is not an RSA public key");
-	*bits = bit_length(&n);
 	if (*bits > MP_LIMIT_DKIM_RSA_MAX)
 		return mp_why_setf(why, MP_REASON_DKIM_KEY_TOO_LARGE, "RSA key of %u bits refused",
 		                   *bits);
