@@ -12,7 +12,9 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
+#include <mailproof/base64.h>
 #include <mailproof/dkim.h>
 #include <mailproof/dns.h>
 #include <mailproof/str.h>
@@ -533,6 +535,129 @@ test_key_cache(void **state)
 	mp_zone_free(z);
 }
 
+/* sign_z - msg_plain signed by hand (rsa, relaxed/relaxed, h=from:to:subject)
+ * with z= holding copied fields, since mailproof's signer never writes z=:
+ * body hash through the public canonicalizer, header hash over the
+ * selected fields and the signature field with b= empty (RFC 6376 §3.7),
+ * signed with mp_signer_sign. Returns the signed message (malloc'd). */
+static void
+md_out(void *arg, const char *p, size_t len)
+{
+	EVP_DigestUpdate(arg, p, len);
+}
+
+static char *
+sign_z(const char *z)
+{
+	static const char *const fields[] = {
+		"From: Alice <alice@example.com>", "To: bob@example.org", "Subject: Lunch\r\n  tomorrow?",
+	};
+	const char *body = strstr(msg_plain, "\r\n\r\n") + 4;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct mp_dkim_bcanon bc;
+	uint8_t d[32];
+	unsigned dlen;
+	struct mp_buf sig, f, c, bin;
+	char *out;
+
+	assert_non_null(md);
+	/* bh= */
+	assert_int_equal(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
+	mp_dkim_bcanon_init(&bc, MP_DKIM_RELAXED, md_out, md);
+	mp_dkim_bcanon_feed(&bc, body, strlen(body));
+	mp_dkim_bcanon_end(&bc);
+	assert_int_equal(EVP_DigestFinal_ex(md, d, &dlen), 1);
+	mp_buf_init(&f, 8192);
+	mp_buf_printf(&f, "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com;\r\n"
+	              "\ts=rsa; t=%lld; h=from:to:subject;\r\n\tz=%s;\r\n\tbh=",
+	              (long long)time(NULL), z);
+	assert_int_equal(mp_base64_encode(&f, d, dlen), MP_OK);
+	mp_buf_append_c(&f, ";\r\n\tb=");
+	/* header hash: from, to, subject, then this field with b= empty */
+	mp_buf_init(&c, 8192);
+	for (size_t k = 0; k < 3; k++)
+		assert_int_equal(mp_dkim_canon_header(&c, MP_DKIM_RELAXED, mp_str_c(fields[k]), false),
+		                 MP_OK);
+	assert_int_equal(mp_dkim_canon_header(&c, MP_DKIM_RELAXED, mp_buf_str(&f), true), MP_OK);
+	assert_int_equal(EVP_Digest(c.ptr, c.len, d, &dlen, EVP_sha256(), NULL), 1);
+	mp_buf_init(&bin, 2048);
+	assert_int_equal(mp_signer_sign(rsa2048, MP_DKIM_RSA_SHA256, mp_str_make((char *)d, dlen),
+	                                &bin), MP_OK);
+	mp_buf_init(&sig, 2048);
+	assert_int_equal(mp_base64_encode(&sig, bin.ptr, bin.len), MP_OK);
+	mp_buf_append(&f, sig.ptr, sig.len);
+	mp_buf_append_c(&f, "\r\n");
+	mp_buf_append_c(&f, msg_plain);
+	out = strdup(f.ptr);
+	mp_buf_fini(&f);
+	mp_buf_fini(&c);
+	mp_buf_fini(&bin);
+	mp_buf_fini(&sig);
+	EVP_MD_CTX_free(md);
+	return out;
+}
+
+/* z= (RFC 6376 §3.5): copied fields are covered by the signature but never
+ * decide the result; when the signature fails they tell which field changed */
+static void
+test_z_copied_fields(void **state)
+{
+	static const char z_true[] = "From:Alice=20<alice@example.com>|To:bob@example.org"
+	                             "|Subject:Lunch=0D=0A=20=20tomorrow?";
+	struct mp_zone *z = default_zone();
+	static const struct {
+		const char *name, *zval, *from, *to;
+		enum mp_dkim_result want;
+		enum mp_reason why;
+		const char *changed;    /* NULL: none reported */
+	} cases[] = {
+		{ "z= as sent passes", z_true, NULL, NULL, MP_DKIM_PASS, MP_REASON_NONE, NULL },
+		{ "z= folded over lines passes", "From:Alice=20<alice@example.com>|\r\n\tTo:bob@"
+		  "example.org", NULL, NULL, MP_DKIM_PASS, MP_REASON_NONE, NULL },
+		/* z= that does not match the header never makes a valid signature fail */
+		{ "z= stale but signature good", "Subject:Something=20else", NULL, NULL, MP_DKIM_PASS,
+		  MP_REASON_NONE, NULL },
+		{ "subject changed: z= names it", z_true, "Lunch", "Brunch", MP_DKIM_FAIL,
+		  MP_REASON_DKIM_SIG_MISMATCH, "Subject" },
+		{ "to changed: z= names it", z_true, "To: bob@example.org", "To: eve@example.org",
+		  MP_DKIM_FAIL, MP_REASON_DKIM_SIG_MISMATCH, "To" },
+		{ "to removed: z= says so", z_true, "To: bob@example.org\r\n", "", MP_DKIM_FAIL,
+		  MP_REASON_DKIM_SIG_MISMATCH, "(removed field)" },
+		/* z= is inside the signed DKIM-Signature field: editing it breaks b= */
+		{ "z= edited after signing", z_true, "To:bob@example.org|", "To:eve@example.org|",
+		  MP_DKIM_FAIL, MP_REASON_DKIM_SIG_MISMATCH, "To" },
+		{ "body changed: body hash, z= not consulted", z_true, "noon", "nine", MP_DKIM_FAIL,
+		  MP_REASON_DKIM_BODY_HASH_MISMATCH, NULL },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char *signed_msg = sign_z(cases[k].zval);
+		char *m = replace(signed_msg, cases[k].from, cases[k].to);
+		struct mp_dkim_verify *v = verify(m, strlen(m), z, NULL, 7);
+		const struct mp_dkim_sig_result *r = mp_dkim_verify_result(v, 0);
+
+		assert_int_equal(mp_dkim_verify_nresults(v), 1);
+		if (r->result != cases[k].want || r->why.reason != cases[k].why)
+			fail_msg("%s: got %s/%s (%s)", cases[k].name, mp_dkim_result_name(r->result),
+			         mp_reason_token(r->why.reason), r->why.text);
+		if (cases[k].changed == NULL) {
+			assert_int_equal(r->changed_header.len, 0);
+		} else {
+			if (!mp_str_eq_c(r->changed_header, cases[k].changed))
+				fail_msg("%s: changed \"%.*s\"", cases[k].name, (int)r->changed_header.len,
+				         r->changed_header.ptr ? r->changed_header.ptr : "");
+			assert_non_null(strstr(r->why.text, "z= shows"));
+		}
+		assert_true(r->sig_checked);
+		assert_int_equal(r->key_bits, 2048);
+		mp_dkim_verify_free(v);
+		free(signed_msg);
+		free(m);
+	}
+	mp_zone_free(z);
+}
+
 static int
 setup(void **state)
 {
@@ -566,6 +691,7 @@ main(void)
 		cmocka_unit_test(test_length_policy),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_key_cache),
+		cmocka_unit_test(test_z_copied_fields),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
