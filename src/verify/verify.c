@@ -20,6 +20,8 @@
 enum { C_SPF, C_HELO, C_DKIM, C_DMARC, C_N };
 
 #define VERIFY_ARENA (4u << 20)   /* own: bytes one message's results may use */
+#define VERIFY_ARENA_FIRST (32u << 10) /* own: first chunk, kept across messages
+                                         * (a message's results take ~14 KB) */
 
 struct comp {
 	struct mp_dns_client c;
@@ -88,6 +90,10 @@ mp_verify_new(const struct mp_verify_opts *o)
 		v->o = *o;
 	mp_arena_init(&v->a, VERIFY_ARENA);
 	mp_arena_init(&v->from_a, VERIFY_ARENA);
+	/* one first chunk big enough for a typical message; reset keeps it, so
+	 * a batch does not allocate and free growing chunks per message */
+	if (mp_arena_alloc(&v->a, VERIFY_ARENA_FIRST) != NULL)
+		mp_arena_reset(&v->a);
 	v->dkim_opts.cache = v->o.keys;
 	v->dkim_opts.now = v->o.now;
 	v->dkim_opts.length = v->o.dkim_length;
@@ -227,11 +233,17 @@ dmarc_start(struct mp_verify *v)
 		r->msg_why = *mp_msg_error(v->msg);
 		why = r->msg_why;
 	} else if (mp_msg_author(v->msg, &v->from_a, &r->author, &why) != MP_OK) {
-		/* the per-message arena is bounded: a From too costly to parse
-		 * is a limit, so a permerror, never a pass */
 		memset(&r->author, 0, sizeof r->author);
-		mp_why_setf(&why, MP_REASON_DMARC_LIMIT, "From field too large to parse within %u bytes",
-		            VERIFY_ARENA);
+		if (why.reason == MP_REASON_MSG_TOO_MANY_ADDRESSES)
+			/* past the parser's address limit there are surely
+			 * several authors: say so (permerror all the same) */
+			mp_why_setf(&why, MP_REASON_MSG_MULTIPLE_AUTHORS,
+			            "more than %u addresses in From", (unsigned)MP_LIMIT_ADDRESSES);
+		else
+			/* the per-message arena is bounded: a From too costly
+			 * to parse is a limit, so a permerror, never a pass */
+			mp_why_setf(&why, MP_REASON_DMARC_LIMIT,
+			            "From field too large to parse within %u bytes", VERIFY_ARENA);
 	}
 	r->from_why = why;
 	r->has_author = !mp_why_failed(&why);

@@ -5,7 +5,9 @@
  * answers are kept until their TTL (absent: MP_VERIFY_CACHE_NEG_TTL) ends;
  * indeterminate ones never. Open addressing on (type, lower-case name);
  * bounded in entries and bytes, and emptied when full. Not thread-safe:
- * one cache per driving thread.
+ * one cache per driving thread. The table starts small and doubles (a
+ * table sized for the maximum up front is megabytes of zeroed pages that
+ * each cost a page fault when first touched).
  */
 #include <string.h>
 #include <time.h>
@@ -16,6 +18,7 @@
 
 #define MP_VERIFY_CACHE_NEG_TTL 300          /* own: seconds an absent answer is kept */
 #define MP_VERIFY_CACHE_BYTES (64u << 20)    /* own: answer bytes kept (64 MiB) */
+#define MP_VERIFY_CACHE_SLOTS0 1024          /* own: first table size (power of 2) */
 
 struct slot {
 	uint64_t hash;              /* 0: empty */
@@ -28,7 +31,7 @@ struct slot {
 struct mp_verify_cache {
 	struct mp_arena a;
 	struct slot *slots;
-	size_t nslots, used, max;
+	size_t nslots, used, max, maxslots;
 	uint64_t hits, stored;
 };
 
@@ -40,9 +43,10 @@ mp_verify_cache_new(size_t max_entries)
 	if (c == NULL)
 		return NULL;
 	c->max = max_entries ? max_entries : 65536;
-	c->nslots = 16;
-	while (c->nslots < c->max * 2)
-		c->nslots *= 2;
+	c->maxslots = 16;
+	while (c->maxslots < c->max * 2)
+		c->maxslots *= 2;
+	c->nslots = c->maxslots < MP_VERIFY_CACHE_SLOTS0 ? c->maxslots : MP_VERIFY_CACHE_SLOTS0;
 	if ((c->slots = mp_zalloc(c->nslots * sizeof *c->slots)) == NULL) {
 		mp_free(c);
 		return NULL;
@@ -100,6 +104,30 @@ find(struct mp_verify_cache *c, uint16_t type, struct mp_str name, uint64_t h)
 	}
 }
 
+/* grow - twice the slots (at most maxslots); false when it cannot (the
+ * table stays as it is, still valid) */
+static bool
+grow(struct mp_verify_cache *c)
+{
+	size_t n = c->nslots * 2;
+	struct slot *ns;
+
+	if (n > c->maxslots || (ns = mp_zalloc(n * sizeof *ns)) == NULL)
+		return false;
+	for (size_t k = 0; k < c->nslots; k++) {
+		size_t i;
+		if (c->slots[k].hash == 0)
+			continue;
+		for (i = (size_t)c->slots[k].hash & (n - 1); ns[i].hash != 0; i = (i + 1) & (n - 1))
+			;
+		ns[i] = c->slots[k];
+	}
+	mp_free(c->slots);
+	c->slots = ns;
+	c->nslots = n;
+	return true;
+}
+
 const struct mp_dns_answer *
 mp_verify_cache_get(struct mp_verify_cache *c, const struct mp_dns_question *q, int64_t now)
 {
@@ -131,6 +159,11 @@ mp_verify_cache_put(struct mp_verify_cache *c, const struct mp_dns_question *q,
 		return;
 	if (c->used >= c->max) {                 /* full: start over */
 		memset(c->slots, 0, c->nslots * sizeof *c->slots);
+		mp_arena_reset(&c->a);
+		c->used = 0;
+	}
+	if ((c->used + 1) * 2 > c->nslots && !grow(c) && c->used + 1 >= c->nslots) {
+		memset(c->slots, 0, c->nslots * sizeof *c->slots);   /* no room: start over */
 		mp_arena_reset(&c->a);
 		c->used = 0;
 	}
