@@ -187,6 +187,8 @@ MP_API enum mp_status mp_dkim_canon_header(struct mp_buf *out, enum mp_dkim_cano
                                            struct mp_str raw, bool no_crlf);
 
 /* ---- parsers, exposed for tools and fuzzing ---- */
+#define MP_DKIM_B_MAX 1024   /* b= bytes: an 8192-bit RSA signature */
+#define MP_DKIM_BH_MAX 64    /* bh= bytes */
 #define MP_DKIM_I_MAX 320    /* local-part 64 (RFC 5321 §4.5.3.1.1) + '@' + domain 253 */
 /* A parsed DKIM-Signature field; views into the field text. */
 struct mp_dkim_sig {
@@ -201,6 +203,11 @@ struct mp_dkim_sig {
 	size_t b_start, b_end;      /* b= value region in raw_value (deleted when hashing) */
 	char i_buf[MP_DKIM_I_MAX + 1]; /* i= after dkim-quoted-printable decoding; i points
 	                                * here when it had to be decoded (do not copy the struct) */
+	/* b= and bh= decoded (set when the parse succeeds) */
+	uint8_t b_bin[MP_DKIM_B_MAX];
+	size_t b_len;
+	uint8_t bh_bin[MP_DKIM_BH_MAX];
+	size_t bh_len;
 };
 /* Parse a DKIM-Signature value. Malformed: MP_OK with why set (permerror,
  * or MP_REASON_DKIM_SHA1 for a well-formed rsa-sha1 signature). */

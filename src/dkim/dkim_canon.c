@@ -319,21 +319,24 @@ canon_relaxed(struct mp_buf *out, struct mp_str raw)
 	}
 	if (st == MP_OK)
 		st = mp_buf_append_byte(out, ':');
-	for (; i < raw.len && st == MP_OK; i++) {
-		char c = raw.ptr[i];
+	while (i < raw.len && st == MP_OK) {
+		size_t j = i;
 
-		if (c == '\r' || c == '\n')
-			continue;       /* unfold */
-		if (c == ' ' || c == '\t') {
-			wsp = true;
+		while (j < raw.len && !special[1][(unsigned char)raw.ptr[j]])
+			j++;
+		if (j > i) {    /* a run of other bytes, appended at once */
+			if (wsp && any)
+				st = mp_buf_append_byte(out, ' ');
+			wsp = false;
+			any = true;
+			if (st == MP_OK)
+				st = mp_buf_append(out, raw.ptr + i, j - i);
+			i = j;
 			continue;
 		}
-		if (wsp && any)
-			st = mp_buf_append_byte(out, ' ');
-		wsp = false;
-		any = true;
-		if (st == MP_OK)
-			st = mp_buf_append_byte(out, c);
+		if (raw.ptr[i] == ' ' || raw.ptr[i] == '\t')
+			wsp = true;
+		i++;            /* CR and LF: unfold */
 	}
 	return st;
 }

@@ -86,8 +86,6 @@ crypto(const struct mp_dkim_verify_opts *o, struct mp_dkim_sig_result *r,
        const struct mp_dkim_sig *s, const struct mp_dkim_key *key, const uint8_t *hdigest,
        size_t hdlen, const uint8_t *bh, size_t bhlen)
 {
-	uint8_t sig[DKIM_SIG_MAX_BYTES], sent[DKIM_HASH_MAX];
-	size_t siglen = 0, sentlen = 0;
 	EVP_PKEY *pk = NULL;
 	enum mp_status st;
 
@@ -98,10 +96,8 @@ crypto(const struct mp_dkim_verify_opts *o, struct mp_dkim_sig_result *r,
 			mp_why_set(&r->why, MP_REASON_DKIM_KEY_BAD);
 		return st;
 	}
-	mp_base64_decode_to(sent, sizeof sent, &sentlen, s->bh, true);
-	r->body_hash_ok = sentlen == bhlen && memcmp(sent, bh, bhlen) == 0;
-	mp_base64_decode_to(sig, sizeof sig, &siglen, s->b, true);
-	r->sig_ok = mp_dkim_pkey_verify(pk, s->alg, hdigest, hdlen, sig, siglen);
+	r->body_hash_ok = s->bh_len == bhlen && memcmp(s->bh_bin, bh, bhlen) == 0;
+	r->sig_ok = mp_dkim_pkey_verify(pk, s->alg, hdigest, hdlen, s->b_bin, s->b_len);
 	r->sig_checked = true;
 	EVP_PKEY_free(pk);
 	return MP_OK;

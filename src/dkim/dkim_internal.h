@@ -32,6 +32,9 @@ enum mp_status mp_dkim_key_get(struct mp_dkim_key_cache *c, struct mp_str s, str
                                struct mp_str p_b64, bool ed25519, EVP_PKEY **out,
                                unsigned *bits, struct mp_why *why);
 
+/* SHA-1 (sha1) or SHA-256, fetched from the provider once per process. */
+const EVP_MD *mp_dkim_md(bool sha1);
+
 /* Verify sig over digest (already hashed header data). */
 bool mp_dkim_pkey_verify(EVP_PKEY *k, enum mp_dkim_alg alg, const uint8_t *digest,
                          size_t dlen, const uint8_t *sig, size_t siglen);

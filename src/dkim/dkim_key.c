@@ -214,6 +214,28 @@ mp_dkim_key_decode(struct mp_str p_b64, bool ed25519, EVP_PKEY **out, unsigned *
 	return MP_OK;
 }
 
+static const EVP_MD *md_sha256, *md_sha1;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+/* md_fetch - the digests fetched once: EVP_sha256() costs an implicit
+ * provider fetch (name lookup under a lock) on every init */
+static void
+md_fetch(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
+/* mp_dkim_md - SHA-1 or SHA-256, fetched once per process (never freed) */
+const EVP_MD *
+mp_dkim_md(bool sha1)
+{
+	pthread_once(&md_once, md_fetch);
+	if (sha1)
+		return md_sha1 != NULL ? md_sha1 : EVP_sha1();
+	return md_sha256 != NULL ? md_sha256 : EVP_sha256();
+}
+
 /* mp_dkim_pkey_verify - check sig over a header-hash digest */
 bool
 mp_dkim_pkey_verify(EVP_PKEY *k, enum mp_dkim_alg alg, const uint8_t *digest, size_t dlen,
@@ -234,8 +256,7 @@ mp_dkim_pkey_verify(EVP_PKEY *k, enum mp_dkim_alg alg, const uint8_t *digest, si
 
 	if (ctx != NULL && EVP_PKEY_verify_init(ctx) == 1
 	    && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1
-	    && EVP_PKEY_CTX_set_signature_md(ctx, alg == MP_DKIM_RSA_SHA1 ? EVP_sha1()
-	                                                                 : EVP_sha256()) == 1)
+	    && EVP_PKEY_CTX_set_signature_md(ctx, mp_dkim_md(alg == MP_DKIM_RSA_SHA1)) == 1)
 		ok = EVP_PKEY_verify(ctx, sig, siglen, digest, dlen) == 1;
 	EVP_PKEY_CTX_free(ctx);
 	return ok;
@@ -311,19 +332,22 @@ mp_dkim_key_cache_stats(struct mp_dkim_key_cache *c, uint64_t *hits, uint64_t *m
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* fnv - FNV-1a over s, d, p and the key type */
+/* fnv - FNV-1a over s and d (case-folded), p's length and its last 32
+ * characters (the end of an RSA modulus or an Ed25519 key: distinct keys
+ * differ there), and the key type. entry_is compares all of p. */
 static uint64_t
 fnv(struct mp_str s, struct mp_str d, struct mp_str p, bool ed)
 {
 	uint64_t h = 1469598103934665603ull;
-	const struct mp_str parts[3] = { s, d, p };
+	size_t tail = p.len < 32 ? p.len : 32;
+	const struct mp_str parts[3] = { s, d, mp_str_make(p.ptr + p.len - tail, tail) };
 
 	for (size_t k = 0; k < 3; k++) {
 		for (size_t i = 0; i < parts[k].len; i++)
 			h = (h ^ mp_lower((unsigned char)parts[k].ptr[i])) * 1099511628211ull;
 		h = (h ^ 0xff) * 1099511628211ull;
 	}
-	return h ^ (uint64_t)ed;
+	return h ^ ((uint64_t)p.len << 1) ^ (uint64_t)ed;
 }
 
 /* entry_is - does e hold this key? */

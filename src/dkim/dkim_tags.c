@@ -245,26 +245,21 @@ parse_time(struct mp_str v, int64_t *out)
 	return true;
 }
 
-/* check_b64_hash - bh= decodes to the hash length of alg */
+/* check_bh - bh= decodes (into s->bh_bin) to the hash length of alg */
 static bool
-check_bh(struct mp_str bh, enum mp_dkim_alg alg)
+check_bh(struct mp_dkim_sig *s)
 {
-	uint8_t tmp[DKIM_HASH_MAX];
-	size_t len;
-
-	if (!mp_base64_decode_to(tmp, sizeof tmp, &len, bh, true))
+	if (!mp_base64_decode_to(s->bh_bin, sizeof s->bh_bin, &s->bh_len, s->bh, true))
 		return false;
-	return len == (alg == MP_DKIM_RSA_SHA1 ? 20u : 32u);
+	return s->bh_len == (s->alg == MP_DKIM_RSA_SHA1 ? 20u : 32u);
 }
 
-/* check_b - b= decodes to a plausible signature */
+/* check_b - b= decodes (into s->b_bin) to a plausible signature */
 static bool
-check_b(struct mp_str b)
+check_b(struct mp_dkim_sig *s)
 {
-	uint8_t tmp[DKIM_SIG_MAX_BYTES];
-	size_t len;
-
-	return mp_base64_decode_to(tmp, sizeof tmp, &len, b, true) && len > 0;
+	return mp_base64_decode_to(s->b_bin, sizeof s->b_bin, &s->b_len, s->b, true)
+	       && s->b_len > 0;
 }
 
 /* qp_decode - dkim-quoted-printable (RFC 6376 §2.11) into buf; false when
@@ -367,10 +362,10 @@ sig_fields(struct mp_dkim_sig *s, const struct dkim_tag *tags, size_t n, struct 
 	s->b = t->value;
 	s->b_start = t->vstart;
 	s->b_end = t->vend;
-	if (!check_b(s->b))
+	if (!check_b(s))
 		return mp_why_set(why, MP_REASON_DKIM_BAD_B), false;
 	s->bh = find_tag(tags, n, "bh")->value;
-	if (!check_bh(s->bh, s->alg))
+	if (!check_bh(s))
 		return mp_why_set(why, MP_REASON_DKIM_BAD_BH), false;
 	s->d = find_tag(tags, n, "d")->value;
 	if (!mp_dkim_valid_domain(s->d, false))

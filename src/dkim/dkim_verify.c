@@ -310,7 +310,7 @@ body_hash_for(struct mp_dkim_verify *v, const struct mp_dkim_sig *s, size_t *idx
 	b->l = s->l;
 	b->fed = 0;
 	b->outlen = 0;
-	if (EVP_DigestInit_ex(b->md, sha1 ? EVP_sha1() : EVP_sha256(), NULL) != 1)
+	if (EVP_DigestInit_ex(b->md, mp_dkim_md(sha1), NULL) != 1)
 		return false;
 	if (!v->bc_used[c]) {
 		v->sink[c].v = v;
@@ -359,7 +359,7 @@ header_hash(struct mp_dkim_verify *v, struct vsig *vs, const struct dkim_field *
 	if (!mp_dkim_split_h(s->h, names, MP_LIMIT_DKIM_H_TAGS, &nn))
 		return MP_EINVAL;       /* parse checked it */
 	mp_dkim_select(v->fields, v->nfields, names, nn, sel, used);
-	EVP_DigestInit_ex(v->hmd, s->alg == MP_DKIM_RSA_SHA1 ? EVP_sha1() : EVP_sha256(), NULL);
+	EVP_DigestInit_ex(v->hmd, mp_dkim_md(s->alg == MP_DKIM_RSA_SHA1), NULL);
 	for (size_t k = 0; k < nn && st == MP_OK; k++) {
 		if (sel[k] == SIZE_MAX)
 			continue;       /* over-signed: the null string */
