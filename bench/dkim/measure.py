@@ -89,12 +89,12 @@ def main():
     print("crypto floor: %.1f us/message (signatures %.1f + SHA-256 %.1f)" % (
         floor_us / n, sig_us / n, (floor_us - sig_us) / n))
     mp = None
-    print("%-14s %10s %10s %8s %8s %8s" % ("verifier", "us/msg", "x floor", "pass", "fail", "other"))
+    print("%-21s %10s %10s %8s %8s %8s" % ("verifier", "us/msg", "x floor", "pass", "fail", "other"))
     for name, r in results:
         per = r["cpu_us"] / r["msgs"]
         if name == "mailproof":
             mp = per
-        print("%-14s %10.1f %10.2f %8d %8d %8d" % (name, per, per * n / floor_us, r["pass"],
+        print("%-21s %10.1f %10.2f %8d %8d %8d" % (name, per, per * n / floor_us, r["pass"],
                                                    r["fail"], r["other"]))
     for name, r in results:
         if not name.startswith("mailproof") and mp:
