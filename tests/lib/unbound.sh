@@ -10,7 +10,10 @@
 # Each ZONE is a stub zone pointing at 127.0.0.1@$NSD_PORT; RFC 6761 names
 # are let through (local-zone transparent) and every other name is refused,
 # so nothing leaves the machine. One thread, iterator only (no DNSSEC),
-# no rate limits, large caches. Callers should trap unbound_stop.
+# no rate limits, large caches, 8 MB socket buffers (a client with hundreds
+# of messages in flight sends ~1,000 questions at once: with the default
+# 208 KB the kernel dropped them, and their retries, sent together, again).
+# Callers should trap unbound_stop.
 # Needs /usr/sbin/unbound, dig, and free_port from nsd.sh.
 
 UNBOUND_PORT=
@@ -41,6 +44,8 @@ server:
 	qname-minimisation: no
 	ratelimit: 0
 	ip-ratelimit: 0
+	so-rcvbuf: 8m
+	so-sndbuf: 8m
 	msg-cache-size: 64m
 	rrset-cache-size: 128m
 	local-zone: "." refuse
