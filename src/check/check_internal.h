@@ -21,6 +21,7 @@ enum slot_kind {
 	K_DMARC_TXT,      /* TXT _dmarc.<domain> */
 	K_MX,             /* MX <domain> */
 	K_DKIM,           /* TXT <selector>._domainkey.<domain>; idx = selector */
+	K_DKIM_PARENT,    /* TXT _domainkey.<domain>: NXDOMAIN spares the selectors */
 	K_MTA_STS,        /* TXT _mta-sts.<domain> */
 	K_TLSRPT,         /* TXT _smtp._tls.<domain> */
 	K_BIMI,           /* TXT default._bimi.<domain> */
@@ -52,6 +53,7 @@ struct slot {
 	bool handed, answered, processed;
 	bool parked;     /* a first timeout/SERVFAIL held back: asked again or kept */
 	bool retried;    /* asked a second time: the next answer is final */
+	bool held;       /* waits for its parent name's answer (settle_held) */
 	const struct mp_dns_answer *ans;
 	struct waiter *waiters;
 	struct slot *next;
@@ -69,6 +71,9 @@ struct check_sub {
 };
 
 #define CHECK_SUBS 4
+/* Selectors from which _domainkey.<domain> is asked first: below that,
+ * the extra question costs more than it can spare. */
+#define CHECK_DKIM_PARENT_MIN 4
 
 struct mp_check {
 	struct mp_arena arena;
@@ -80,6 +85,7 @@ struct mp_check {
 	bool doomed;                      /* a gate answer failed: verdict unknown */
 	bool alive;                       /* some answer was authoritative (present or absent) */
 	size_t nretries;                  /* questions asked a second time */
+	bool reprobed;                    /* not alive: one timed-out question asked again */
 	enum mp_status err;               /* ENOMEM / ELIMIT while running */
 
 	struct slot *slots, **tail;
@@ -91,7 +97,7 @@ struct mp_check {
 	size_t nsubs;
 
 	/* our own key answers */
-	struct slot *s_spf, *s_dmarc, *s_mx, *s_probe_a, *s_probe_dmarc;
+	struct slot *s_spf, *s_dmarc, *s_mx, *s_probe_a, *s_probe_dmarc, *s_domainkey;
 
 	struct mp_check_dkim_key *keys;   /* one per selector probed */
 	size_t nkeys_alloc;

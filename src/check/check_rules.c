@@ -362,7 +362,9 @@ check_finish(struct mp_check *c)
 out:
 	r->findings = c->findings;
 	r->nfindings = c->nfindings;
-	r->nqueries = c->nslots;
+	r->nqueries = 0;        /* asked: not those answered by RFC 8020 */
+	for (const struct slot *s = c->slots; s != NULL; s = s->next)
+		r->nqueries += s->handed;
 }
 
 /* ---- words ---- */

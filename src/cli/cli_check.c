@@ -74,7 +74,7 @@ static const char usage_text[] =
 	"  --ordered           bulk: print in input order (default: as completed)\n"
 	"  --concurrency N     bulk: domains in flight (default 500)\n"
 	"  --qps N             bulk: at most about N DNS queries per second\n"
-	"  --max-queries N     bulk: DNS questions in flight at most (default 1000)\n"
+	"  --max-queries N     bulk: DNS questions in flight at most (default 500)\n"
 	"  --selectors A,B     DKIM selectors to probe besides the built-in list\n"
 	"  --only-selectors    probe only the --selectors ones\n"
 	"  --no-fcrdns         skip reverse DNS of MX addresses\n"
@@ -125,7 +125,10 @@ parse_opts(struct opts *o, int argc, char **argv, int *rc)
 	int c;
 
 	o->concurrency = 500;
-	o->window = 1000;
+	/* half of a resolver's usual per-client limit (unbound's wait-limit,
+	 * 1000): it also counts our retransmissions and the questions it is
+	 * still working on after we gave up, and drops what is over it */
+	o->window = 500;
 	o->progress = true;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

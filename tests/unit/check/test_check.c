@@ -101,7 +101,8 @@ static const struct check_case {
 	  "a.test", MP_CHECK_UNPROTECTED, "dmarc-missing", "dns-error",
 	  { "google._domainkey.a.test", MP_DNS_T_TXT, MP_DNS_TIMEOUT } },
 	{ "no SPF and a failed dkim probe is unknown, not nothing-can-align",
-	  "n.test. MX 10 mx.good.test.\n_dmarc.n.test. TXT \"v=DMARC1; p=reject; rua=mailto:d@n.test\"\n",
+	  "n.test. MX 10 mx.good.test.\n_dmarc.n.test. TXT \"v=DMARC1; p=reject; rua=mailto:d@n.test\"\n"
+	  "unprobed._domainkey.n.test. TXT \"v=DKIM1; p=" KEY2048 "\"\n",
 	  "n.test", MP_CHECK_UNKNOWN, "dns-error", "nothing-can-align",
 	  { "google._domainkey.n.test", MP_DNS_T_TXT, MP_DNS_SERVFAIL } },
 	{ "no SPF and no dkim key is nothing-can-align",
@@ -362,6 +363,131 @@ test_extra_selector(void **state)
 	run_free(&rn);
 }
 
+/* Records the names a check hands to the resolver. */
+struct recorder {
+	struct mp_dns_client inner;
+	char names[128][MP_LIMIT_DNS_NAME_TEXT + 8];
+	size_t n;
+};
+
+static enum mp_status
+rec_run(void *core)
+{
+	struct recorder *r = core;
+
+	return r->inner.run(r->inner.core);
+}
+
+static size_t
+rec_questions(void *core, const struct mp_dns_question *const **qs)
+{
+	struct recorder *r = core;
+	size_t n = r->inner.questions(r->inner.core, qs);
+
+	for (size_t i = 0; i < n && r->n < sizeof r->names / sizeof r->names[0]; i++)
+		snprintf(r->names[r->n++], sizeof r->names[0], "%s %s",
+		    mp_dns_type_name((*qs)[i]->type), (*qs)[i]->name);
+	return n;
+}
+
+static enum mp_status
+rec_answer(void *core, const struct mp_dns_question *q, const struct mp_dns_answer *a)
+{
+	struct recorder *r = core;
+
+	return r->inner.answer(r->inner.core, q, a);
+}
+
+/* asked - how many recorded questions contain text */
+static size_t
+asked(const struct recorder *r, const char *text)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		n += strstr(r->names[i], text) != NULL;
+	return n;
+}
+
+/* run_recorded - like run_case, recording the questions into *rec */
+static void
+run_recorded(struct run *rn, const char *zone, const char *domain, const struct fail *f,
+             struct recorder *rec)
+{
+	struct mp_why why;
+	struct mp_dns_client cl;
+	struct mp_check_opts o = { 0 };
+
+	o.probe_label = MP_STR_LIT("nx-probe");
+	rn->zone = mp_zone_new();
+	assert_non_null(rn->zone);
+	mp_why_clear(&why);
+	if (mp_zone_parse(rn->zone, mp_str_c(zone), "case", MP_STR_LIT(""), &why) != MP_OK)
+		fail_msg("zone: %s", why.text);
+	if (f && f->name)
+		assert_int_equal(mp_zone_fail(rn->zone, mp_str_c(f->name), f->type, f->status), MP_OK);
+	rn->r = mp_resolver_new_zone(rn->zone);
+	assert_non_null(rn->r);
+	rn->c = mp_check_new(mp_str_c(domain), &o);
+	assert_non_null(rn->c);
+	memset(rec, 0, sizeof *rec);
+	mp_check_client(rn->c, &rec->inner);
+	cl = (struct mp_dns_client){ rec, rec_run, rec_questions, rec_answer };
+	assert_int_equal(mp_dns_drive(rn->r, &cl), MP_OK);
+	rn->res = mp_check_result(rn->c);
+	assert_non_null(rn->res);
+}
+
+/* test_rfc8020_cut - issue 6 (bulk speed): with nothing at or below
+ * _domainkey.<domain> (NXDOMAIN, RFC 8020) the 20 selectors are not asked,
+ * nor _dmarc of the probe when the probe name does not exist. A failure
+ * injected at a selector is then never met. An empty non-terminal
+ * (NODATA), a wildcard or a CNAME still has everything asked. */
+static void
+test_rfc8020_cut(void **state)
+{
+	static struct recorder rec;
+	const struct fail sel_fail = { "google._domainkey.n.test", MP_DNS_T_TXT, MP_DNS_SERVFAIL };
+	struct run rn;
+
+	(void)state;
+	/* no DKIM at all: one question instead of twenty */
+	run_recorded(&rn, "n.test. TXT \"" SPF_OK "\"\nn.test. MX 10 mx.good.test.\n"
+	    "_dmarc.n.test. TXT \"v=DMARC1; p=reject; rua=mailto:d@n.test\"\n", "n.test",
+	    &sel_fail, &rec);
+	assert_int_equal(asked(&rec, "TXT _domainkey.n.test"), 1);
+	assert_int_equal(asked(&rec, "._domainkey.n.test"), 0);
+	assert_int_equal(asked(&rec, "A nx-probe.n.test"), 1);
+	assert_int_equal(asked(&rec, "_dmarc.nx-probe.n.test"), 0);
+	assert_int_equal(rn.res->nqueries, rec.n);
+	assert_int_equal(rn.res->dkim.nprobed, 20);
+	assert_int_equal(rn.res->dkim.nunknown, 0);
+	assert_true(has(rn.res, "dkim-not-found"));
+	assert_false(has(rn.res, "dns-error"));
+	assert_int_equal(rn.res->verdict, MP_CHECK_PROTECTED);
+	assert_true(mp_str_eq_c(rn.res->dmarc.nxdomain_policy, "reject"));
+	run_free(&rn);
+
+	/* a key under _domainkey (an empty non-terminal): every selector */
+	run_recorded(&rn, GOOD, "good.test", NULL, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.good.test"), 20);
+	assert_int_equal(rn.res->dkim.nkeys, 1);
+	assert_int_equal(rn.res->verdict, MP_CHECK_PROTECTED);
+	run_free(&rn);
+
+	/* the probe name exists (wildcard): its _dmarc is asked */
+	run_recorded(&rn, GOOD "*.good.test. A 192.0.2.1\n", "good.test", NULL, &rec);
+	assert_int_equal(asked(&rec, "TXT _dmarc.nx-probe.good.test"), 1);
+	run_free(&rn);
+
+	/* NXDOMAIN at the end of a CNAME says nothing about _domainkey itself */
+	run_recorded(&rn, "c.test. TXT \"" SPF_OK "\"\nc.test. MX 10 mx.good.test.\n"
+	    "_dmarc.c.test. TXT \"v=DMARC1; p=reject; rua=mailto:d@c.test\"\n"
+	    "_domainkey.c.test. CNAME gone.test.\n", "c.test", NULL, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.c.test"), 20);
+	run_free(&rn);
+}
+
 /* test_fixes - the fix is computed from what the domain has */
 static void
 test_fixes(void **state)
@@ -488,6 +614,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_extra_selector),
+		cmocka_unit_test(test_rfc8020_cut),
 		cmocka_unit_test(test_fixes),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_text_80_columns),
