@@ -3,15 +3,19 @@
  * record syntax, check_records.c: one row per record with the exact reason
  * (NULL: valid). Every row also goes through the tag splitter, is re-joined
  * as "name=value; " and must keep its verdict (the fuzz target's
- * parse -> format -> parse invariant). */
+ * parse -> format -> parse invariant). A few records also go through a
+ * whole check on zone data: state, error and finding. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include <mailproof/check.h>
+#include <mailproof/dns.h>
 #include <mailproof/str.h>
 
 #include "check_internal.h"
@@ -313,6 +317,101 @@ test_split(void **state)
 	assert_string_equal(err, "duplicate tag");
 }
 
+/* One whole check: the domain's three records and what must come out. */
+static const struct engine_case {
+	const char *name;
+	const char *sts, *rpt, *bimi;          /* TXT rdata in zone syntax */
+	enum mp_check_state want[3];           /* mta_sts, tls_rpt, bimi */
+	const char *message[3];                /* finding text when invalid */
+} engine_cases[] = {
+	{ "all three valid, rua split across strings", "\"v=STSv1; id=1\"",
+	  "\"v=TLSRPTv1; rua=mailto:tls@exa\" \"mple.com\"",
+	  "\"v=BIMI1; l=https://example.com/l.svg\"",
+	  { MP_CHECK_ST_PRESENT, MP_CHECK_ST_PRESENT, MP_CHECK_ST_PRESENT }, { NULL, NULL, NULL } },
+	{ "upper-case V=, empty mailto domain, bare https://", "\"V=STSv1; id=1\"",
+	  "\"v=TLSRPTv1; rua=mailto:a@\"", "\"v=BIMI1; l=https://\"",
+	  { MP_CHECK_ST_INVALID, MP_CHECK_ST_INVALID, MP_CHECK_ST_INVALID },
+	  { "STSv1 record: " CASE_V, "TLSRPTv1 record: " MAILTO_DOMAIN, "BIMI1 record: " L_NO_HOST } },
+	{ "NUL bytes inside values", "\"v=STSv1; id=a\\000b\"",
+	  "\"v=TLSRPTv1; rua=mailto:a\\000@example.com\"", "\"v=BIMI1; l=\\000\"",
+	  { MP_CHECK_ST_INVALID, MP_CHECK_ST_INVALID, MP_CHECK_ST_INVALID },
+	  { "STSv1 record: " CTL, "TLSRPTv1 record: " CTL, "BIMI1 record: " CTL } },
+	{ "declination", "\"v=STSv1; id=20240101\"", "\"v=TLSRPTv1; rua=https://r.example.com/\"",
+	  "\"v=BIMI1; l=; a=;\"",
+	  { MP_CHECK_ST_PRESENT, MP_CHECK_ST_PRESENT, MP_CHECK_ST_PRESENT }, { NULL, NULL, NULL } },
+};
+
+/* finding_text - the message of the finding with that token, or NULL */
+static const char *
+finding_text(const struct mp_check_result *r, const char *token, char *buf, size_t max)
+{
+	for (size_t i = 0; i < r->nfindings; i++)
+		if (strcmp(mp_reason_token(r->findings[i].id), token) == 0) {
+			size_t len = r->findings[i].message.len < max - 1 ? r->findings[i].message.len :
+			    max - 1;
+
+			memcpy(buf, r->findings[i].message.ptr, len);
+			buf[len] = '\0';
+			return buf;
+		}
+	return NULL;
+}
+
+/* test_engine - records as a check finds them in DNS */
+static void
+test_engine(void **state)
+{
+	static const char *const tokens[3] = { "mta-sts-syntax", "tlsrpt-syntax", "bimi-syntax" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof engine_cases / sizeof engine_cases[0]; i++) {
+		const struct engine_case *k = &engine_cases[i];
+		struct mp_check_opts o = { 0 };
+		struct mp_dns_client cl;
+		struct mp_zone *z = mp_zone_new();
+		struct mp_resolver *r;
+		struct mp_check *c;
+		const struct mp_check_result *res;
+		const struct mp_check_txt *txt[3];
+		struct mp_why why;
+		char zone[1024], buf[512];
+
+		assert_non_null(z);
+		snprintf(zone, sizeof zone, "r.test. MX 0 .\n_mta-sts.r.test. TXT %s\n"
+		    "_smtp._tls.r.test. TXT %s\ndefault._bimi.r.test. TXT %s\n", k->sts, k->rpt, k->bimi);
+		mp_why_clear(&why);
+		if (mp_zone_parse(z, mp_str_c(zone), "case", MP_STR_LIT(""), &why) != MP_OK)
+			fail_msg("%s: zone: %s", k->name, why.text);
+		r = mp_resolver_new_zone(z);
+		assert_non_null(r);
+		o.probe_label = MP_STR_LIT("nx-probe");
+		c = mp_check_new(MP_STR_LIT("r.test"), &o);
+		assert_non_null(c);
+		mp_check_client(c, &cl);
+		assert_int_equal(mp_dns_drive(r, &cl), MP_OK);
+		res = mp_check_result(c);
+		assert_non_null(res);
+		txt[0] = &res->mta_sts;
+		txt[1] = &res->tls_rpt;
+		txt[2] = &res->bimi;
+		for (size_t j = 0; j < 3; j++) {
+			const char *got = finding_text(res, tokens[j], buf, sizeof buf);
+
+			if (txt[j]->state != k->want[j])
+				fail_msg("%s: %s state %d, want %d", k->name, tokens[j], (int)txt[j]->state,
+				    (int)k->want[j]);
+			if (k->message[j] == NULL)
+				assert_null(got);
+			else if (got == NULL || strcmp(got, k->message[j]) != 0)
+				fail_msg("%s: want [%s], got [%s]", k->name, k->message[j],
+				    got ? got : "(no finding)");
+		}
+		mp_check_free(c);
+		mp_resolver_free(r);
+		mp_zone_free(z);
+	}
+}
+
 int
 main(void)
 {
@@ -320,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_rejoin),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_engine),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
