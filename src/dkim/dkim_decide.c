@@ -97,7 +97,8 @@ crypto(const struct mp_dkim_verify_opts *o, struct mp_dkim_sig_result *r,
 		return st;
 	}
 	r->body_hash_ok = s->bh_len == bhlen && memcmp(s->bh_bin, bh, bhlen) == 0;
-	r->sig_ok = mp_dkim_pkey_verify(pk, s->alg, hdigest, hdlen, s->b_bin, s->b_len);
+	r->sig_ok = mp_dkim_key_verify(o->cache, s->s, s->d, key->p, key->is_ed25519, pk, s->alg,
+	                               hdigest, hdlen, s->b_bin, s->b_len);
 	r->sig_checked = true;
 	EVP_PKEY_free(pk);
 	return MP_OK;

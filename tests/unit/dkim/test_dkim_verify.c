@@ -531,6 +531,23 @@ test_key_cache(void **state)
 	mp_dkim_key_cache_stats(cache, &hits, &misses);
 	assert_int_equal(misses, 3);    /* rsa, ed, rsa1024 (evicts ed, the oldest) */
 	assert_int_equal(hits, 3);
+	/* a cached RSA key's verify context is reused: a failed check leaves
+	 * nothing behind for the next one, good or bad */
+	char *good = sign(msg_plain, rsa2048, "rsa", 1, 1, 0, 0, NULL);
+	char *bad = replace(good, "Lunch", "Lunck");
+	const char *seq[] = { good, bad, good, good, bad, bad, good };
+	for (size_t k = 0; k < sizeof seq / sizeof seq[0]; k++) {
+		struct mp_dkim_verify *v = verify(seq[k], strlen(seq[k]), z, &o, 1 << 20);
+		const struct mp_dkim_sig_result *r = mp_dkim_verify_result(v, 0);
+
+		assert_int_equal(r->result, seq[k] == good ? MP_DKIM_PASS : MP_DKIM_FAIL);
+		assert_int_equal(r->why.reason,
+		                 seq[k] == good ? MP_REASON_NONE : MP_REASON_DKIM_SIG_MISMATCH);
+		assert_true(r->body_hash_ok);
+		mp_dkim_verify_free(v);
+	}
+	free(good);
+	free(bad);
 	mp_dkim_key_cache_free(cache);
 	mp_zone_free(z);
 }
