@@ -61,14 +61,20 @@ enum mp_dkim_length_policy {
 MP_API bool mp_dkim_length_policy_parse(struct mp_str s, enum mp_dkim_length_policy *out);
 
 /* ---- decoded-key cache: per process, shared by verifiers and threads ----
- * Keys are decoded once per (selector, domain, p= bytes) and shared with
- * reference counts; thread-safe; bounded (least recently used go first). */
+ * Keys are decoded once per public key (p= text and key type), whichever
+ * selectors and domains publish it, and shared with reference counts; the
+ * record's other tags (t=, h=, s=) are read per signature, never cached.
+ * Thread-safe; bounded (least recently used go first). */
 struct mp_dkim_key_cache;
 /* max_entries 0 = 1024. NULL on ENOMEM. */
 MP_API struct mp_dkim_key_cache *mp_dkim_key_cache_new(size_t max_entries);
 MP_API void mp_dkim_key_cache_free(struct mp_dkim_key_cache *c);
+/* misses counts decodes (each miss decodes p=; an empty p= is neither). */
 MP_API void mp_dkim_key_cache_stats(struct mp_dkim_key_cache *c, uint64_t *hits,
                                     uint64_t *misses);
+/* Entries older than seconds (monotonic, since decoded) are dropped and
+ * decoded again on next use; 0 (the default) keeps them until evicted. */
+MP_API void mp_dkim_key_cache_set_max_age(struct mp_dkim_key_cache *c, uint32_t seconds);
 
 /* ---- verification ---- */
 struct mp_dkim_verify_opts {

@@ -89,16 +89,15 @@ crypto(const struct mp_dkim_verify_opts *o, struct mp_dkim_sig_result *r,
 	EVP_PKEY *pk = NULL;
 	enum mp_status st;
 
-	st = mp_dkim_key_get(o->cache, s->s, s->d, key->p, key->is_ed25519, &pk, &r->key_bits,
-	                     &r->why);
+	st = mp_dkim_key_get(o->cache, key->p, key->is_ed25519, &pk, &r->key_bits, &r->why);
 	if (st != MP_OK || pk == NULL) {
 		if (!mp_why_failed(&r->why))
 			mp_why_set(&r->why, MP_REASON_DKIM_KEY_BAD);
 		return st;
 	}
 	r->body_hash_ok = s->bh_len == bhlen && memcmp(s->bh_bin, bh, bhlen) == 0;
-	r->sig_ok = mp_dkim_key_verify(o->cache, s->s, s->d, key->p, key->is_ed25519, pk, s->alg,
-	                               hdigest, hdlen, s->b_bin, s->b_len);
+	r->sig_ok = mp_dkim_key_verify(o->cache, key->p, key->is_ed25519, pk, s->alg, hdigest, hdlen,
+	                               s->b_bin, s->b_len);
 	r->sig_checked = true;
 	EVP_PKEY_free(pk);
 	return MP_OK;

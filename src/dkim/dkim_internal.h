@@ -27,10 +27,10 @@ bool mp_dkim_valid_domain(struct mp_str s, bool selector);
 /* A decoded public key, refcounted through EVP_PKEY. */
 enum mp_status mp_dkim_key_decode(struct mp_str p_b64, bool ed25519, EVP_PKEY **out,
                                   unsigned *bits, struct mp_why *why);
-/* Through the cache when c is non-NULL. *out is a new reference. */
-enum mp_status mp_dkim_key_get(struct mp_dkim_key_cache *c, struct mp_str s, struct mp_str d,
-                               struct mp_str p_b64, bool ed25519, EVP_PKEY **out,
-                               unsigned *bits, struct mp_why *why);
+/* Through the cache when c is non-NULL (keyed by p= and the type only:
+ * records that publish the same key share it). *out is a new reference. */
+enum mp_status mp_dkim_key_get(struct mp_dkim_key_cache *c, struct mp_str p_b64, bool ed25519,
+                               EVP_PKEY **out, unsigned *bits, struct mp_why *why);
 
 /* SHA-1 (sha1) or SHA-256, fetched from the provider once per process. */
 const EVP_MD *mp_dkim_md(bool sha1);
@@ -38,11 +38,10 @@ const EVP_MD *mp_dkim_md(bool sha1);
 /* Verify sig over digest (already hashed header data). */
 bool mp_dkim_pkey_verify(EVP_PKEY *k, enum mp_dkim_alg alg, const uint8_t *digest,
                          size_t dlen, const uint8_t *sig, size_t siglen);
-/* The same for a key from mp_dkim_key_get(c, s, d, p_b64, ed25519): an
+/* The same for a key from mp_dkim_key_get(c, p_b64, ed25519): an
  * rsa-sha256 check reuses the cache entry's idle context. c may be NULL. */
-bool mp_dkim_key_verify(struct mp_dkim_key_cache *c, struct mp_str s, struct mp_str d,
-                        struct mp_str p_b64, bool ed25519, EVP_PKEY *pk,
-                        enum mp_dkim_alg alg, const uint8_t *digest, size_t dlen,
+bool mp_dkim_key_verify(struct mp_dkim_key_cache *c, struct mp_str p_b64, bool ed25519,
+                        EVP_PKEY *pk, enum mp_dkim_alg alg, const uint8_t *digest, size_t dlen,
                         const uint8_t *sig, size_t siglen);
 
 /* Select header fields for h= bottom-up (RFC 6376 §5.4.2): fields[i] raw and

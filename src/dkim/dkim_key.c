@@ -4,11 +4,13 @@
  * RSA keys are built from (n, e) with EVP_PKEY_fromdata() after a small DER
  * walk (SubjectPublicKeyInfo or bare RSAPublicKey), not with d2i_PUBKEY(),
  * which costs 20-30 times more (NOTES.md). Ed25519 keys are the raw 32
- * bytes. The cache is thread-safe (one mutex), bounded (least recently used
- * entries go first) and hands out EVP_PKEY references. */
+ * bytes. The cache is keyed by the key itself (p= and k=, not selector or
+ * domain), thread-safe (one mutex), bounded (least recently used entries go
+ * first, and optionally by age) and hands out EVP_PKEY references. */
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -275,23 +277,34 @@ mp_dkim_pkey_verify(EVP_PKEY *k, enum mp_dkim_alg alg, const uint8_t *digest, si
 	return ok;
 }
 
-/* ---- cache ---- */
+/* ---- cache ----
+ * Entries are keyed by what the decoded key is made of: the p= text and the
+ * key type (k=). Selector, domain and the record's other tags are not part
+ * of the key: many selectors and domains publish one key (a hosting
+ * provider's, a rotated-in-place record), and they share one EVP_PKEY and
+ * one idle verify context. Per-record rules (t=y, t=s, h=, s=, an empty p=)
+ * are read from each signature's own record by dkim_decide.c before the key
+ * is asked for, and nothing of them is kept here, so they cannot leak from
+ * one record to another that has the same p=. A rotated key is a new p=,
+ * hence a new entry; max_age (when set) bounds how long an entry lives. */
 struct centry {
 	struct centry *next;      /* bucket chain */
 	uint64_t hash;
 	uint64_t used;            /* tick of last use */
+	int64_t born;             /* monotonic seconds at insertion */
 	EVP_PKEY *pk;
 	EVP_PKEY_CTX *ctx;        /* idle rsa-sha256 verify context for pk, or NULL */
 	unsigned bits;
 	bool ed25519;
-	size_t slen, dlen, plen;
-	char data[];              /* s, d, p */
+	size_t plen;
+	char p[];                 /* p= as published */
 };
 
 struct mp_dkim_key_cache {
 	pthread_mutex_t mu;
 	struct centry **buckets;
 	size_t nbuckets, n, max;
+	uint32_t max_age;         /* seconds; 0: entries never expire */
 	uint64_t tick, hits, misses;
 };
 
@@ -316,6 +329,25 @@ mp_dkim_key_cache_new(size_t max_entries)
 	return c;
 }
 
+/* mp_dkim_key_cache_set_max_age - entries older than seconds are decoded
+ * again (0: never) */
+void
+mp_dkim_key_cache_set_max_age(struct mp_dkim_key_cache *c, uint32_t seconds)
+{
+	pthread_mutex_lock(&c->mu);
+	c->max_age = seconds;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* entry_free - one entry and what it holds */
+static void
+entry_free(struct centry *e)
+{
+	EVP_PKEY_CTX_free(e->ctx);
+	EVP_PKEY_free(e->pk);
+	mp_free(e);
+}
+
 /* mp_dkim_key_cache_free - drop every entry */
 void
 mp_dkim_key_cache_free(struct mp_dkim_key_cache *c)
@@ -327,9 +359,7 @@ mp_dkim_key_cache_free(struct mp_dkim_key_cache *c)
 
 		for (; e != NULL; e = next) {
 			next = e->next;
-			EVP_PKEY_CTX_free(e->ctx);
-			EVP_PKEY_free(e->pk);
-			mp_free(e);
+			entry_free(e);
 		}
 	}
 	pthread_mutex_destroy(&c->mu);
@@ -347,33 +377,36 @@ mp_dkim_key_cache_stats(struct mp_dkim_key_cache *c, uint64_t *hits, uint64_t *m
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* fnv - FNV-1a over s and d (case-folded), p's length and its last 32
- * characters (the end of an RSA modulus or an Ed25519 key: distinct keys
- * differ there), and the key type. entry_is compares all of p. */
+/* mono_s - monotonic seconds */
+static int64_t
+mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec;
+}
+
+/* fnv - FNV-1a over p's last 32 characters (the end of an RSA modulus or
+ * an Ed25519 key: distinct keys differ there), p's length and the key
+ * type. entry_is compares all of p. */
 static uint64_t
-fnv(struct mp_str s, struct mp_str d, struct mp_str p, bool ed)
+fnv(struct mp_str p, bool ed)
 {
 	uint64_t h = 1469598103934665603ull;
 	size_t tail = p.len < 32 ? p.len : 32;
-	const struct mp_str parts[3] = { s, d, mp_str_make(p.ptr + p.len - tail, tail) };
 
-	for (size_t k = 0; k < 3; k++) {
-		for (size_t i = 0; i < parts[k].len; i++)
-			h = (h ^ mp_lower((unsigned char)parts[k].ptr[i])) * 1099511628211ull;
-		h = (h ^ 0xff) * 1099511628211ull;
-	}
+	for (size_t i = p.len - tail; i < p.len; i++)
+		h = (h ^ (unsigned char)p.ptr[i]) * 1099511628211ull;
 	return h ^ ((uint64_t)p.len << 1) ^ (uint64_t)ed;
 }
 
 /* entry_is - does e hold this key? */
 static bool
-entry_is(const struct centry *e, uint64_t h, struct mp_str s, struct mp_str d, struct mp_str p,
-         bool ed)
+entry_is(const struct centry *e, uint64_t h, struct mp_str p, bool ed)
 {
-	return e->hash == h && e->ed25519 == ed && e->slen == s.len && e->dlen == d.len
-	       && e->plen == p.len && mp_str_eq_nocase(mp_str_make(e->data, s.len), s)
-	       && mp_str_eq_nocase(mp_str_make(e->data + s.len, d.len), d)
-	       && memcmp(e->data + s.len + d.len, p.ptr, p.len) == 0;
+	return e->hash == h && e->ed25519 == ed && e->plen == p.len
+	       && memcmp(e->p, p.ptr, p.len) == 0;
 }
 
 /* evict_oldest - drop the least recently used entry (lock held) */
@@ -390,23 +423,24 @@ evict_oldest(struct mp_dkim_key_cache *c)
 		struct centry *e = *best;
 
 		*best = e->next;
-		EVP_PKEY_CTX_free(e->ctx);
-		EVP_PKEY_free(e->pk);
-		mp_free(e);
+		entry_free(e);
 		c->n--;
 	}
 }
 
 /* cache_insert - remember a decoded key (lock held); failure is harmless */
 static void
-cache_insert(struct mp_dkim_key_cache *c, uint64_t h, struct mp_str s, struct mp_str d,
-             struct mp_str p, bool ed, EVP_PKEY *pk, unsigned bits)
+cache_insert(struct mp_dkim_key_cache *c, uint64_t h, struct mp_str p, bool ed, EVP_PKEY *pk,
+             unsigned bits, int64_t now)
 {
 	struct centry *e;
 
-	if (s.len + d.len + p.len > 3 * MP_LIMIT_DKIM_KEY_RECORD)
+	if (p.len > MP_LIMIT_DKIM_KEY_RECORD)
 		return;
-	e = mp_alloc(sizeof *e + s.len + d.len + p.len);
+	for (e = c->buckets[h & (c->nbuckets - 1)]; e != NULL; e = e->next)
+		if (entry_is(e, h, p, ed))
+			return;         /* another thread decoded it meanwhile */
+	e = mp_alloc(sizeof *e + p.len);
 	if (e == NULL || EVP_PKEY_up_ref(pk) != 1) {
 		mp_free(e);
 		return;
@@ -415,16 +449,13 @@ cache_insert(struct mp_dkim_key_cache *c, uint64_t h, struct mp_str s, struct mp
 		evict_oldest(c);
 	e->hash = h;
 	e->used = ++c->tick;
+	e->born = now;
 	e->pk = pk;
 	e->ctx = NULL;
 	e->bits = bits;
 	e->ed25519 = ed;
-	e->slen = s.len;
-	e->dlen = d.len;
 	e->plen = p.len;
-	memcpy(e->data, s.ptr, s.len);
-	memcpy(e->data + s.len, d.ptr, d.len);
-	memcpy(e->data + s.len + d.len, p.ptr, p.len);
+	memcpy(e->p, p.ptr, p.len);
 	e->next = c->buckets[h & (c->nbuckets - 1)];
 	c->buckets[h & (c->nbuckets - 1)] = e;
 	c->n++;
@@ -432,47 +463,59 @@ cache_insert(struct mp_dkim_key_cache *c, uint64_t h, struct mp_str s, struct mp
 
 /* mp_dkim_key_get - a decoded key, from the cache when it has it */
 enum mp_status
-mp_dkim_key_get(struct mp_dkim_key_cache *c, struct mp_str s, struct mp_str d,
-                struct mp_str p_b64, bool ed25519, EVP_PKEY **out, unsigned *bits,
-                struct mp_why *why)
+mp_dkim_key_get(struct mp_dkim_key_cache *c, struct mp_str p_b64, bool ed25519, EVP_PKEY **out,
+                unsigned *bits, struct mp_why *why)
 {
 	uint64_t h;
+	int64_t now = 0;
 	enum mp_status st;
 
 	if (c == NULL || p_b64.len == 0)
 		return mp_dkim_key_decode(p_b64, ed25519, out, bits, why);
-	h = fnv(s, d, p_b64, ed25519);
+	h = fnv(p_b64, ed25519);
 	pthread_mutex_lock(&c->mu);
-	for (struct centry *e = c->buckets[h & (c->nbuckets - 1)]; e != NULL; e = e->next) {
-		if (entry_is(e, h, s, d, p_b64, ed25519) && EVP_PKEY_up_ref(e->pk) == 1) {
-			e->used = ++c->tick;
-			c->hits++;
-			*out = e->pk;
-			*bits = e->bits;
-			pthread_mutex_unlock(&c->mu);
-			return MP_OK;
+	if (c->max_age)
+		now = mono_s();
+	for (struct centry **pe = &c->buckets[h & (c->nbuckets - 1)]; *pe != NULL;
+	     pe = &(*pe)->next) {
+		struct centry *e = *pe;
+
+		if (!entry_is(e, h, p_b64, ed25519))
+			continue;
+		if (c->max_age && now - e->born >= (int64_t)c->max_age) {
+			*pe = e->next;  /* expired: decode it again */
+			entry_free(e);
+			c->n--;
+			break;
 		}
+		if (EVP_PKEY_up_ref(e->pk) != 1)
+			break;
+		e->used = ++c->tick;
+		c->hits++;
+		*out = e->pk;
+		*bits = e->bits;
+		pthread_mutex_unlock(&c->mu);
+		return MP_OK;
 	}
 	c->misses++;
 	pthread_mutex_unlock(&c->mu);
 	st = mp_dkim_key_decode(p_b64, ed25519, out, bits, why);
 	if (st == MP_OK && *out != NULL && !mp_why_failed(why)) {
 		pthread_mutex_lock(&c->mu);
-		cache_insert(c, h, s, d, p_b64, ed25519, *out, *bits);
+		cache_insert(c, h, p_b64, ed25519, *out, *bits, now);
 		pthread_mutex_unlock(&c->mu);
 	}
 	return st;
 }
 
-/* entry_of - the entry holding pk for (s, d, p), or NULL (lock held) */
+/* entry_of - the entry holding pk for p, or NULL (lock held) */
 static struct centry *
-entry_of(struct mp_dkim_key_cache *c, struct mp_str s, struct mp_str d, struct mp_str p,
-         bool ed, EVP_PKEY *pk)
+entry_of(struct mp_dkim_key_cache *c, struct mp_str p, bool ed, EVP_PKEY *pk)
 {
-	uint64_t h = fnv(s, d, p, ed);
+	uint64_t h = fnv(p, ed);
 
 	for (struct centry *e = c->buckets[h & (c->nbuckets - 1)]; e != NULL; e = e->next)
-		if (e->pk == pk && entry_is(e, h, s, d, p, ed))
+		if (e->pk == pk && entry_is(e, h, p, ed))
 			return e;
 	return NULL;
 }
@@ -482,9 +525,9 @@ entry_of(struct mp_dkim_key_cache *c, struct mp_str s, struct mp_str d, struct m
  * a cached key does not pay a new context (provider fetch, padding and
  * digest set-up: ~4 us, a quarter of an RSA-2048 check) per signature */
 bool
-mp_dkim_key_verify(struct mp_dkim_key_cache *c, struct mp_str s, struct mp_str d,
-                   struct mp_str p_b64, bool ed25519, EVP_PKEY *pk, enum mp_dkim_alg alg,
-                   const uint8_t *digest, size_t dlen, const uint8_t *sig, size_t siglen)
+mp_dkim_key_verify(struct mp_dkim_key_cache *c, struct mp_str p_b64, bool ed25519, EVP_PKEY *pk,
+                   enum mp_dkim_alg alg, const uint8_t *digest, size_t dlen, const uint8_t *sig,
+                   size_t siglen)
 {
 	EVP_PKEY_CTX *ctx = NULL;
 	struct centry *e;
@@ -493,7 +536,7 @@ mp_dkim_key_verify(struct mp_dkim_key_cache *c, struct mp_str s, struct mp_str d
 	if (c == NULL || alg != MP_DKIM_RSA_SHA256 || ed25519)
 		return mp_dkim_pkey_verify(pk, alg, digest, dlen, sig, siglen);
 	pthread_mutex_lock(&c->mu);
-	if ((e = entry_of(c, s, d, p_b64, ed25519, pk)) != NULL) {
+	if ((e = entry_of(c, p_b64, ed25519, pk)) != NULL) {
 		ctx = e->ctx;
 		e->ctx = NULL;
 	}
@@ -502,7 +545,7 @@ mp_dkim_key_verify(struct mp_dkim_key_cache *c, struct mp_str s, struct mp_str d
 		return false;
 	ok = EVP_PKEY_verify(ctx, sig, siglen, digest, dlen) == 1;
 	pthread_mutex_lock(&c->mu);
-	if ((e = entry_of(c, s, d, p_b64, ed25519, pk)) != NULL && e->ctx == NULL) {
+	if ((e = entry_of(c, p_b64, ed25519, pk)) != NULL && e->ctx == NULL) {
 		e->ctx = ctx;
 		ctx = NULL;
 	}
