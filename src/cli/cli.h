@@ -9,6 +9,7 @@
 
 #include <mailproof/dns.h>
 #include <mailproof/status.h>
+#include <mailproof/str.h>
 
 /* Exit status (DESIGN.md): good, bad, usage/input error, temporary (DNS). */
 enum {
@@ -98,5 +99,58 @@ bool mp_cli_isatty(FILE *f);
 /* Print a usage error "mailproof CMD: msg" ("mailproof: msg" when cmd is
  * NULL) and return MP_EXIT_USAGE. */
 int mp_cli_usage_error(const char *cmd, const char *fmt, ...) MP_PRINTF(2, 3);
+
+/* ---- batch input (cli_batch.c): one item a line; blank lines and lines
+ * starting with '#' are skipped, CR/LF cut. A command's item struct starts
+ * with a struct mp_cli_batch_line. */
+struct mp_cli_batch_line {
+	char *text;                 /* the line (malloc'd, the item's); fields point into it */
+	size_t lineno;              /* 1-based, in the file */
+};
+
+/* Fill item (zeroed, text and lineno set) from its text, in place; false
+ * when the line is malformed. */
+typedef bool (*mp_cli_split_fn)(void *item);
+
+/* Read path ("-": stdin) into a malloc'd array of *n items of size bytes
+ * (NULL when none). Exits 2 with "CMD: cannot open PATH" or "CMD: PATH:LINE:
+ * want 'WANT'", 3 when out of memory. */
+void *mp_cli_batch_load(const char *cmd, const char *path, const char *want, size_t size,
+                        mp_cli_split_fn split, size_t *n);
+
+/* ---- JSON (cli_batch.c): written straight into a buffer, compact and
+ * ASCII-only: the bytes of jansson's JSON_COMPACT | JSON_ENSURE_ASCII, in
+ * member order. name NULL in mp_cli_jopen: an array element or the top.
+ * A failed append (memory) is reported when the line is taken. */
+struct mp_cli_jw {
+	struct mp_buf b;
+	bool comma;                 /* a value precedes: the next one needs ',' */
+	bool failed;                /* an append failed (memory): result unusable */
+	bool nul_ok;                /* mp_cli_jstr: NUL as \u0000 (jansson's json_stringn),
+	                             * else a string with NUL is shown quoted */
+};
+
+void mp_cli_jw_init(struct mp_cli_jw *w, bool nul_ok);
+void mp_cli_jw_fini(struct mp_cli_jw *w);
+/* The value written, as a malloc'd line ending in "\n"; w is emptied. */
+char *mp_cli_jw_line(struct mp_cli_jw *w);
+/* The value written, as a line on f; w is emptied. */
+void mp_cli_jw_print(struct mp_cli_jw *w, FILE *f);
+/* name:{ or name:[ and the closing '}' or ']' */
+void mp_cli_jopen(struct mp_cli_jw *w, const char *name, char c);
+void mp_cli_jclose(struct mp_cli_jw *w, char c);
+/* name: a view (NULL ptr: ""); invalid UTF-8 is shown through mp_log_quote */
+void mp_cli_jstr(struct mp_cli_jw *w, const char *name, struct mp_str s);
+void mp_cli_jcstr(struct mp_cli_jw *w, const char *name, const char *s);
+/* name: s only when s.ptr is set and s is valid UTF-8 (NUL allowed), else
+ * no member at all (jansson's json_stringn returned NULL and
+ * json_object_set_new set nothing) */
+void mp_cli_jstr_valid(struct mp_cli_jw *w, const char *name, struct mp_str s);
+/* name: s, or null when s is empty */
+void mp_cli_jstr_or_null(struct mp_cli_jw *w, const char *name, struct mp_str s);
+void mp_cli_jnull(struct mp_cli_jw *w, const char *name);
+void mp_cli_jbool(struct mp_cli_jw *w, const char *name, bool b);
+void mp_cli_jint(struct mp_cli_jw *w, const char *name, unsigned long long n);
+void mp_cli_jsint(struct mp_cli_jw *w, const char *name, long long n);
 
 #endif

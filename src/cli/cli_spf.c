@@ -11,8 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include <mailproof/dns.h>
 #include <mailproof/log.h>
 #include <mailproof/spf.h>
@@ -52,16 +50,6 @@ struct spf_opts {
 	struct mp_cli_dns_opts dns;
 };
 
-/* jstr - JSON string of a view; invalid UTF-8 is shown quoted */
-static json_t *
-jstr(struct mp_str s)
-{
-	char q[MP_LOG_QUOTE_MAX];
-	json_t *j = json_stringn(s.ptr ? s.ptr : "", s.len);
-
-	return j ? j : json_string(mp_log_quote(s, q));
-}
-
 /* exit_of - exit status for a result */
 static int
 exit_of(enum mp_spf_result r)
@@ -87,33 +75,31 @@ evaluate(struct mp_resolver *r, const struct mp_spf_request *req, struct mp_spf_
 	return mp_spf_eval_outcome(*ev);
 }
 
-/* outcome_json - the fields of one outcome */
-static json_t *
-outcome_json(const struct mp_spf_request *req, const struct mp_spf_outcome *o)
+/* outcome_json - the members of one outcome (inside an open object) */
+static void
+outcome_json(struct mp_cli_jw *w, const struct mp_spf_request *req,
+             const struct mp_spf_outcome *o)
 {
-	json_t *j = json_object();
 	struct mp_buf b;
 
-	json_object_set_new(j, "result", json_string(mp_spf_result_name(o->result)));
-	json_object_set_new(j, "identity", json_string(o->identity == MP_SPF_ID_HELO ?
-	    "helo" : "mailfrom"));
-	json_object_set_new(j, "sender", jstr(o->sender));
-	json_object_set_new(j, "domain", jstr(o->domain));
-	json_object_set_new(j, "mechanism", o->mechanism.len ? jstr(o->mechanism) : json_null());
-	json_object_set_new(j, "reason", json_string(mp_reason_token(o->why.reason)));
-	json_object_set_new(j, "reason_text", json_string(o->why.text));
-	json_object_set_new(j, "explanation", o->explanation.len ? jstr(o->explanation) :
-	    json_null());
-	json_object_set_new(j, "dns_lookups", json_integer(o->dns_terms));
-	json_object_set_new(j, "void_lookups", json_integer(o->void_lookups));
+	mp_cli_jcstr(w, "result", mp_spf_result_name(o->result));
+	mp_cli_jcstr(w, "identity", o->identity == MP_SPF_ID_HELO ? "helo" : "mailfrom");
+	mp_cli_jstr(w, "sender", o->sender);
+	mp_cli_jstr(w, "domain", o->domain);
+	mp_cli_jstr_or_null(w, "mechanism", o->mechanism);
+	mp_cli_jcstr(w, "reason", mp_reason_token(o->why.reason));
+	/* left out when not UTF-8 (a text cut inside a sequence), as before */
+	mp_cli_jstr_valid(w, "reason_text", mp_str_c(o->why.text));
+	mp_cli_jstr_or_null(w, "explanation", o->explanation);
+	mp_cli_jint(w, "dns_lookups", o->dns_terms);
+	mp_cli_jint(w, "void_lookups", o->void_lookups);
 	mp_buf_init(&b, 8192);
 	if (mp_spf_received_spf(req, o, &b) == MP_OK)
-		json_object_set_new(j, "received_spf", jstr(mp_buf_str(&b)));
+		mp_cli_jstr(w, "received_spf", mp_buf_str(&b));
 	mp_buf_reset(&b);
 	if (mp_spf_authres(o, &b) == MP_OK)
-		json_object_set_new(j, "authentication_results", jstr(mp_buf_str(&b)));
+		mp_cli_jstr(w, "authentication_results", mp_buf_str(&b));
 	mp_buf_fini(&b);
-	return j;
 }
 
 /* print_text - human report of one outcome */
@@ -172,13 +158,19 @@ run_one(const struct spf_opts *o, struct mp_resolver *r)
 		hout = evaluate(r, &hreq, &hev);
 	}
 	if (o->json) {
-		json_t *j = outcome_json(&req, out);
+		struct mp_cli_jw w;
 
-		if (hout)
-			json_object_set_new(j, "helo", outcome_json(&hreq, hout));
-		json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-		printf("\n");
-		json_decref(j);
+		mp_cli_jw_init(&w, true);
+		mp_cli_jopen(&w, NULL, '{');
+		outcome_json(&w, &req, out);
+		if (hout) {
+			mp_cli_jopen(&w, "helo", '{');
+			outcome_json(&w, &hreq, hout);
+			mp_cli_jclose(&w, '}');
+		}
+		mp_cli_jclose(&w, '}');
+		mp_cli_jw_print(&w, stdout);
+		mp_cli_jw_fini(&w);
 	} else {
 		print_text(&req, out, "");
 		if (hout) {
@@ -195,9 +187,8 @@ run_one(const struct spf_opts *o, struct mp_resolver *r)
 /* ---- batch ---- */
 
 struct batch_item {
-	char *buf;                      /* the line; fields point into it */
+	struct mp_cli_batch_line in;    /* first: the line; fields point into it */
 	char *ip, *from, *helo;
-	size_t line;
 };
 
 struct batch {
@@ -210,6 +201,7 @@ struct batch {
 	const char *slot_base;          /* the driver's slot array: client -> slot */
 	size_t slot_size;
 	bool json;
+	struct mp_cli_jw w;             /* --json: one result at a time */
 	unsigned counts[MP_SPF_PERMERROR + 1];
 	const char *receiver;
 	uint64_t now;
@@ -217,11 +209,12 @@ struct batch {
 
 /* split_fields - IP FROM [HELO] separated by tabs/spaces */
 static bool
-split_fields(char *line, struct batch_item *it)
+split_fields(void *item)
 {
+	struct batch_item *it = item;
 	char *f[3] = { NULL, NULL, NULL };
 	size_t n = 0;
-	char *p = line;
+	char *p = it->in.text;
 
 	while (*p && n < 3) {
 		while (*p == ' ' || *p == '\t')
@@ -242,42 +235,6 @@ split_fields(char *line, struct batch_item *it)
 	return true;
 }
 
-/* load_batch - read the whole file into items */
-static void
-load_batch(const char *path, struct batch *b)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, ncap = 0, lineno = 0;
-	ssize_t len;
-
-	if (f == NULL)
-		mp_fatal(MP_EXIT_USAGE, "spf: cannot open %s", path);
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0 || line[0] == '#')
-			continue;
-		if (b->n == ncap) {
-			ncap = ncap ? ncap * 2 : 1024;
-			if ((b->items = realloc(b->items, ncap * sizeof *b->items)) == NULL)
-				mp_fatal(MP_EXIT_TEMP, "out of memory");
-		}
-		if (!split_fields(line, &b->items[b->n]))
-			mp_fatal(MP_EXIT_USAGE, "spf: %s:%zu: want 'IP MAIL_FROM [HELO]'", path, lineno);
-		b->items[b->n].line = lineno;
-		b->items[b->n].buf = line;
-		/* the fields point into line: keep it, take a new buffer */
-		line = NULL;
-		cap = 0;
-		b->n++;
-	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-}
-
 /* batch_next - hand out the next evaluation */
 static bool
 batch_next(void *arg, struct mp_dns_client *out)
@@ -293,7 +250,7 @@ batch_next(void *arg, struct mp_dns_client *out)
 		req = &b->reqs[slot];
 		memset(req, 0, sizeof *req);
 		if (!mp_spf_ip_parse(mp_str_c(it->ip), &req->ip)) {
-			mp_log(MP_LOG_WARN, "spf: line %zu: bad IP '%s'", it->line, it->ip);
+			mp_log(MP_LOG_WARN, "spf: line %zu: bad IP '%s'", it->in.lineno, it->ip);
 			b->next++;
 			continue;
 		}
@@ -327,14 +284,13 @@ batch_finished(void *arg, const struct mp_dns_client *c, enum mp_status st)
 	item = b->item_of[slot];
 	b->counts[o->result]++;
 	if (b->json) {
-		json_t *j = outcome_json(&b->reqs[slot], o);
-
-		json_object_set_new(j, "line", json_integer((json_int_t)b->items[item].line));
-		json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-		printf("\n");
-		json_decref(j);
+		mp_cli_jopen(&b->w, NULL, '{');
+		outcome_json(&b->w, &b->reqs[slot], o);
+		mp_cli_jint(&b->w, "line", b->items[item].in.lineno);
+		mp_cli_jclose(&b->w, '}');
+		mp_cli_jw_print(&b->w, stdout);
 	} else {
-		printf("%zu\t%s\t%s\n", b->items[item].line, mp_spf_result_name(o->result),
+		printf("%zu\t%s\t%s\n", b->items[item].in.lineno, mp_spf_result_name(o->result),
 		    o->mechanism.len ? mp_log_quote(o->mechanism, q) : "-");
 	}
 	b->done++;
@@ -540,8 +496,10 @@ run_batch(const struct spf_opts *o, struct mp_resolver *r)
 	 * Keep them on the heap for the life of the batch. */
 	mallopt(M_MMAP_THRESHOLD, 8 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
-	load_batch(o->batch, &b);
+	b.items = mp_cli_batch_load("spf", o->batch, "IP MAIL_FROM [HELO]", sizeof *b.items,
+	                            split_fields, &b.n);
 	b.json = o->json;
+	mp_cli_jw_init(&b.w, true);
 	b.receiver = o->receiver;
 	b.now = (uint64_t)time(NULL);
 	b.nslots = o->inflight ? o->inflight : 64;
@@ -580,8 +538,9 @@ run_batch(const struct spf_opts *o, struct mp_resolver *r)
 	for (size_t i = 0; i < b.nslots; i++)
 		mp_spf_eval_free(b.evs[i]);
 	for (size_t i = 0; i < b.n; i++)
-		free(b.items[i].buf);
+		free(b.items[i].in.text);
 	free(b.items);
+	mp_cli_jw_fini(&b.w);
 	free(b.evs);
 	free(b.reqs);
 	free(b.item_of);
@@ -589,49 +548,50 @@ run_batch(const struct spf_opts *o, struct mp_resolver *r)
 }
 
 /* lint_json - the report as one JSON object */
-static json_t *
-lint_json(const struct mp_spf_lint_report *r)
+static void
+lint_json(struct mp_cli_jw *w, const struct mp_spf_lint_report *r)
 {
-	json_t *j = json_object(), *fs = json_array(), *ls = json_array();
-
-	json_object_set_new(j, "domain", jstr(r->domain));
-	json_object_set_new(j, "record", r->record.len ? jstr(r->record) : json_null());
-	json_object_set_new(j, "dns_lookups", json_integer(r->dns_terms));
-	json_object_set_new(j, "dns_lookup_limit", json_integer(MP_LIMIT_SPF_DNS_TERMS));
-	json_object_set_new(j, "headroom", json_integer(r->headroom));
-	json_object_set_new(j, "void_lookups", json_integer(r->void_lookups));
-	json_object_set_new(j, "void_lookup_limit", json_integer(MP_LIMIT_SPF_VOID_LOOKUPS));
-	json_object_set_new(j, "strict_ok", json_boolean(r->strict_ok));
-	json_object_set_new(j, "lenient_ok", json_boolean(r->lenient_ok));
-	json_object_set_new(j, "lenient_lookup_limit", json_integer(MP_LIMIT_SPF_LENIENT_DNS_TERMS));
-	json_object_set_new(j, "temporary_error", json_boolean(r->temporary));
+	mp_cli_jopen(w, NULL, '{');
+	mp_cli_jstr(w, "domain", r->domain);
+	mp_cli_jstr_or_null(w, "record", r->record);
+	mp_cli_jint(w, "dns_lookups", r->dns_terms);
+	mp_cli_jint(w, "dns_lookup_limit", MP_LIMIT_SPF_DNS_TERMS);
+	mp_cli_jsint(w, "headroom", r->headroom);
+	mp_cli_jint(w, "void_lookups", r->void_lookups);
+	mp_cli_jint(w, "void_lookup_limit", MP_LIMIT_SPF_VOID_LOOKUPS);
+	mp_cli_jbool(w, "strict_ok", r->strict_ok);
+	mp_cli_jbool(w, "lenient_ok", r->lenient_ok);
+	mp_cli_jint(w, "lenient_lookup_limit", MP_LIMIT_SPF_LENIENT_DNS_TERMS);
+	mp_cli_jbool(w, "temporary_error", r->temporary);
+	mp_cli_jopen(w, "lookups", '[');
 	for (size_t i = 0; i < r->nlookups; i++) {
 		const struct mp_spf_lookup *k = &r->lookups[i];
-		json_t *o = json_object();
 
-		json_object_set_new(o, "count", json_integer(k->count));
-		json_object_set_new(o, "domain", jstr(k->domain));
-		json_object_set_new(o, "term", jstr(k->term));
-		json_object_set_new(o, "depth", json_integer(k->depth));
-		json_object_set_new(o, "void", json_boolean(k->is_void));
-		json_object_set_new(o, "rule", json_string(k->rule));
-		json_array_append_new(ls, o);
+		mp_cli_jopen(w, NULL, '{');
+		mp_cli_jint(w, "count", k->count);
+		mp_cli_jstr(w, "domain", k->domain);
+		mp_cli_jstr(w, "term", k->term);
+		mp_cli_jint(w, "depth", k->depth);
+		mp_cli_jbool(w, "void", k->is_void);
+		mp_cli_jcstr(w, "rule", k->rule);
+		mp_cli_jclose(w, '}');
 	}
+	mp_cli_jclose(w, ']');
+	mp_cli_jopen(w, "findings", '[');
 	for (size_t i = 0; i < r->nfindings; i++) {
 		const struct mp_spf_finding *f = &r->findings[i];
-		json_t *o = json_object();
 
-		json_object_set_new(o, "id", json_string(f->id));
-		json_object_set_new(o, "severity", json_string(mp_spf_severity_name(f->severity)));
-		json_object_set_new(o, "domain", jstr(f->domain));
-		json_object_set_new(o, "message", jstr(f->message));
-		json_object_set_new(o, "rule", json_string(f->rule));
-		json_object_set_new(o, "fix", f->fix.len ? jstr(f->fix) : json_null());
-		json_array_append_new(fs, o);
+		mp_cli_jopen(w, NULL, '{');
+		mp_cli_jcstr(w, "id", f->id);
+		mp_cli_jcstr(w, "severity", mp_spf_severity_name(f->severity));
+		mp_cli_jstr(w, "domain", f->domain);
+		mp_cli_jstr(w, "message", f->message);
+		mp_cli_jcstr(w, "rule", f->rule);
+		mp_cli_jstr_or_null(w, "fix", f->fix);
+		mp_cli_jclose(w, '}');
 	}
-	json_object_set_new(j, "lookups", ls);
-	json_object_set_new(j, "findings", fs);
-	return j;
+	mp_cli_jclose(w, ']');
+	mp_cli_jclose(w, '}');
 }
 
 /* put_safe - print s with non-printable bytes as \xHH, uncut */
@@ -720,11 +680,12 @@ run_lint(const struct spf_opts *o, struct mp_resolver *r)
 	mp_dns_drive(r, &c);
 	rep = mp_spf_lint_report(l);
 	if (json) {
-		json_t *j = lint_json(rep);
+		struct mp_cli_jw w;
 
-		json_dumpf(j, stdout, JSON_COMPACT | JSON_ENSURE_ASCII);
-		printf("\n");
-		json_decref(j);
+		mp_cli_jw_init(&w, true);
+		lint_json(&w, rep);
+		mp_cli_jw_print(&w, stdout);
+		mp_cli_jw_fini(&w);
 	} else {
 		lint_text(rep);
 	}

@@ -63,448 +63,189 @@ struct verify_opts {
 	struct mp_cli_dns_opts dns;
 };
 
-/* ---- JSON: written straight into a buffer (compact, ASCII only), the
- * bytes jansson printed with JSON_COMPACT | JSON_ENSURE_ASCII, without a
- * tree of small allocations per message ---- */
-
-#define JSON_MAX (16u << 20)  /* own: bytes of one message's JSON */
-
-struct jw {
-	struct mp_buf b;
-	bool comma;                 /* a value precedes: the next one needs ',' */
-	bool failed;                /* an append failed (memory): result unusable */
-};
-
-static void
-put(struct jw *w, const char *p, size_t len)
-{
-	struct mp_buf *b = &w->b;
-
-	if (b->ptr != NULL && len < b->cap - b->len && len <= b->max - b->len) {
-		memcpy(b->ptr + b->len, p, len);         /* room: no call per piece */
-		b->len += len;
-		b->ptr[b->len] = '\0';
-	} else if (mp_buf_append(b, p, len) != MP_OK) {
-		w->failed = true;
-	}
-}
-
-/* utf8_seq - length of the valid UTF-8 sequence at p (jansson's rules: no
- * overlong forms, surrogates or values past U+10FFFF) and its value; 0 when
- * invalid */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	size_t len;
-	uint32_t v;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] < 0xc2)
-		return 0;
-	if (p[0] < 0xe0)
-		len = 2, v = p[0] & 0x1fu;
-	else if (p[0] < 0xf0)
-		len = 3, v = p[0] & 0x0fu;
-	else if (p[0] < 0xf5)
-		len = 4, v = p[0] & 0x07u;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (p[i] & 0x3fu);
-	}
-	if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff) || (len == 3 && v < 0x800)
-	    || (len == 4 && v < 0x10000))
-		return 0;
-	*cp = v;
-	return len;
-}
-
-/* json_ok - could s be a JSON string as is (valid UTF-8, no NUL)? */
-static bool
-json_ok(struct mp_str s)
-{
-	const unsigned char *p = (const unsigned char *)s.ptr;
-	uint32_t cp;
-
-	for (size_t i = 0, n; i < s.len; i += n) {
-		if (p[i] >= 0x01 && p[i] < 0x80) {
-			n = 1;
-			continue;
-		}
-		if ((n = utf8_seq(p + i, s.len - i, &cp)) == 0 || cp == 0)
-			return false;
-	}
-	return true;
-}
-
-/* u4 - \uXXXX (upper-case hex, as jansson) */
-static void
-u4(struct jw *w, uint32_t v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char e[6] = { '\\', 'u', hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15],
-		      hex[v & 15] };
-
-	put(w, e, sizeof e);
-}
-
-/* esc - s (valid UTF-8) as a quoted JSON string, non-ASCII escaped */
-static void
-esc(struct jw *w, struct mp_str s)
-{
-	const unsigned char *p = (const unsigned char *)s.ptr;
-	size_t i = 0, run = 0, n;
-	uint32_t cp;
-
-	put(w, "\"", 1);
-	while (i < s.len) {
-		unsigned char c = p[i];
-		const char *e;
-
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			i++;
-			continue;
-		}
-		put(w, s.ptr + run, i - run);
-		switch (c) {
-		case '"': e = "\\\""; break;
-		case '\\': e = "\\\\"; break;
-		case '\b': e = "\\b"; break;
-		case '\f': e = "\\f"; break;
-		case '\n': e = "\\n"; break;
-		case '\r': e = "\\r"; break;
-		case '\t': e = "\\t"; break;
-		default: e = NULL; break;
-		}
-		if (e != NULL) {
-			put(w, e, 2);
-			n = 1;
-		} else if ((n = utf8_seq(p + i, s.len - i, &cp)) == 0) {
-			n = 1;                      /* not reached: checked by the caller */
-		} else if (cp < 0x10000) {
-			u4(w, cp);
-		} else {
-			cp -= 0x10000;
-			u4(w, 0xd800 | (cp >> 10));
-			u4(w, 0xdc00 | (cp & 0x3ff));
-		}
-		i += n;
-		run = i;
-	}
-	put(w, s.ptr + run, i - run);
-	put(w, "\"", 1);
-}
-
-/* key - the separator and "name": of the next member (name is ASCII) */
-static void
-key(struct jw *w, const char *name)
-{
-	if (w->comma)
-		put(w, ",", 1);
-	put(w, "\"", 1);
-	put(w, name, strlen(name));
-	put(w, "\":", 2);
-	w->comma = true;
-}
-
-/* jopen - name:{ or name:[ (name NULL: an array element or the top) */
-static void
-jopen(struct jw *w, const char *name, char c)
-{
-	if (name != NULL)
-		key(w, name);
-	else if (w->comma)
-		put(w, ",", 1);
-	put(w, &c, 1);
-	w->comma = false;
-}
-
-static void
-jclose(struct jw *w, char c)
-{
-	put(w, &c, 1);
-	w->comma = true;
-}
-
-/* jstr - name: a view; NUL or invalid UTF-8 is shown quoted */
-static void
-jstr(struct jw *w, const char *name, struct mp_str s)
-{
-	char q[MP_LOG_QUOTE_MAX];
-	size_t i = 0;
-
-	key(w, name);
-	if (s.ptr == NULL)
-		s = MP_STR_LIT("");
-	/* the usual case, printable ASCII without '"' or '\\': as it is */
-	while (i < s.len && (unsigned char)s.ptr[i] >= 0x20 && (unsigned char)s.ptr[i] < 0x80
-	       && s.ptr[i] != '"' && s.ptr[i] != '\\')
-		i++;
-	if (i == s.len) {
-		put(w, "\"", 1);
-		put(w, s.ptr, s.len);
-		put(w, "\"", 1);
-		return;
-	}
-	esc(w, json_ok(s) ? s : mp_str_c(mp_log_quote(s, q)));
-}
-
-static void
-jcstr(struct jw *w, const char *name, const char *s)
-{
-	jstr(w, name, mp_str_c(s));
-}
-
-static void
-jnull(struct jw *w, const char *name)
-{
-	key(w, name);
-	put(w, "null", 4);
-}
-
-/* jstr_or_null - string, or null when empty */
-static void
-jstr_or_null(struct jw *w, const char *name, struct mp_str s)
-{
-	if (s.len)
-		jstr(w, name, s);
-	else
-		jnull(w, name);
-}
-
-static void
-jbool(struct jw *w, const char *name, bool b)
-{
-	key(w, name);
-	if (b)
-		put(w, "true", 4);
-	else
-		put(w, "false", 5);
-}
-
-static void
-jint(struct jw *w, const char *name, unsigned long long n)
-{
-	char d[24];
-	size_t i = sizeof d;
-
-	do
-		d[--i] = (char)('0' + n % 10);
-	while ((n /= 10) != 0);
-	key(w, name);
-	put(w, d + i, sizeof d - i);
-}
+/* ---- JSON (the writer is in cli_batch.c) ---- */
 
 /* why_json - reason token and text */
 static void
-why_json(struct jw *w, const struct mp_why *why)
+why_json(struct mp_cli_jw *w, const struct mp_why *why)
 {
 	if (why->reason) {
-		jcstr(w, "reason", mp_reason_token(why->reason));
-		jcstr(w, "reason_text", why->text);
+		mp_cli_jcstr(w, "reason", mp_reason_token(why->reason));
+		mp_cli_jcstr(w, "reason_text", why->text);
 	} else {
-		jnull(w, "reason");
-		jnull(w, "reason_text");
+		mp_cli_jnull(w, "reason");
+		mp_cli_jnull(w, "reason_text");
 	}
 }
 
 /* spf_json - one SPF outcome */
 static void
-spf_json(struct jw *w, const char *name, const struct mp_spf_outcome *o,
+spf_json(struct mp_cli_jw *w, const char *name, const struct mp_spf_outcome *o,
          const struct mp_dmarc_verdict *d)
 {
-	jopen(w, name, '{');
-	jcstr(w, "result", mp_spf_result_name(o->result));
-	jcstr(w, "identity", o->identity == MP_SPF_ID_HELO ? "helo" : "mailfrom");
-	jstr(w, "sender", o->sender);
-	jstr(w, "domain", o->domain);
-	jstr_or_null(w, "mechanism", o->mechanism);
+	mp_cli_jopen(w, name, '{');
+	mp_cli_jcstr(w, "result", mp_spf_result_name(o->result));
+	mp_cli_jcstr(w, "identity", o->identity == MP_SPF_ID_HELO ? "helo" : "mailfrom");
+	mp_cli_jstr(w, "sender", o->sender);
+	mp_cli_jstr(w, "domain", o->domain);
+	mp_cli_jstr_or_null(w, "mechanism", o->mechanism);
 	why_json(w, &o->why);
 	if (d != NULL)
-		jbool(w, "aligned", d->spf_aligned);
-	jclose(w, '}');
+		mp_cli_jbool(w, "aligned", d->spf_aligned);
+	mp_cli_jclose(w, '}');
 }
 
 /* dkim_json - every signature, with its alignment */
 static void
-dkim_json(struct jw *w, const struct mp_verify_result *r)
+dkim_json(struct mp_cli_jw *w, const struct mp_verify_result *r)
 {
 	const struct mp_dmarc_verdict *d = r->dmarc;
 	size_t k = 0;
 
-	jopen(w, "dkim", '[');
+	mp_cli_jopen(w, "dkim", '[');
 	for (size_t i = 0; i < r->ndkim; i++) {
 		const struct mp_dkim_sig_result *s = r->dkim[i];
 
-		jopen(w, NULL, '{');
-		jcstr(w, "result", mp_dkim_result_name(s->result));
-		jstr(w, "domain", s->d);
-		jstr(w, "selector", s->s);
-		jstr_or_null(w, "algorithm", s->a);
-		jint(w, "key_bits", s->key_bits);
-		jcstr(w, "b", s->b8);
+		mp_cli_jopen(w, NULL, '{');
+		mp_cli_jcstr(w, "result", mp_dkim_result_name(s->result));
+		mp_cli_jstr(w, "domain", s->d);
+		mp_cli_jstr(w, "selector", s->s);
+		mp_cli_jstr_or_null(w, "algorithm", s->a);
+		mp_cli_jint(w, "key_bits", s->key_bits);
+		mp_cli_jcstr(w, "b", s->b8);
 		why_json(w, &s->why);
 		if (s->evaluated && d != NULL && k < d->ndkim)
-			jbool(w, "aligned", d->dkim[k++].aligned);
-		jclose(w, '}');
+			mp_cli_jbool(w, "aligned", d->dkim[k++].aligned);
+		mp_cli_jclose(w, '}');
 	}
-	jclose(w, ']');
+	mp_cli_jclose(w, ']');
 }
 
 /* found_json - one discovery method (compare mode) */
 static void
-found_json(struct jw *w, const char *name, const struct mp_dmarc_found *f)
+found_json(struct mp_cli_jw *w, const char *name, const struct mp_dmarc_found *f)
 {
-	jopen(w, name, '{');
-	jbool(w, "found", f->found);
-	jbool(w, "temperror", f->temperror);
-	jstr_or_null(w, "policy_domain", f->policy_domain);
-	jstr_or_null(w, "org_domain", f->org_domain);
-	jbool(w, "psd", f->psd);
-	jclose(w, '}');
+	mp_cli_jopen(w, name, '{');
+	mp_cli_jbool(w, "found", f->found);
+	mp_cli_jbool(w, "temperror", f->temperror);
+	mp_cli_jstr_or_null(w, "policy_domain", f->policy_domain);
+	mp_cli_jstr_or_null(w, "org_domain", f->org_domain);
+	mp_cli_jbool(w, "psd", f->psd);
+	mp_cli_jclose(w, '}');
 }
 
 /* dmarc_json - the verdict */
 static void
-dmarc_json(struct jw *w, const struct mp_dmarc_verdict *d)
+dmarc_json(struct mp_cli_jw *w, const struct mp_dmarc_verdict *d)
 {
 	const struct mp_dmarc_discovery *disc = d->discovery;
 
-	jopen(w, "dmarc", '{');
-	jcstr(w, "result", mp_dmarc_result_name(d->result));
+	mp_cli_jopen(w, "dmarc", '{');
+	mp_cli_jcstr(w, "result", mp_dmarc_result_name(d->result));
 	if (d->policy)
-		jcstr(w, "policy", mp_dmarc_policy_name(d->policy));
+		mp_cli_jcstr(w, "policy", mp_dmarc_policy_name(d->policy));
 	else
-		jnull(w, "policy");
+		mp_cli_jnull(w, "policy");
 	if (d->policy_tag[0])
-		jcstr(w, "policy_tag", d->policy_tag);
+		mp_cli_jcstr(w, "policy_tag", d->policy_tag);
 	else
-		jnull(w, "policy_tag");
-	jcstr(w, "disposition", mp_dmarc_policy_name(d->disposition ? d->disposition
+		mp_cli_jnull(w, "policy_tag");
+	mp_cli_jcstr(w, "disposition", mp_dmarc_policy_name(d->disposition ? d->disposition
 	                                                            : MP_DMARC_POLICY_NONE));
-	jstr_or_null(w, "domain", d->domain);
-	jstr_or_null(w, "policy_domain", d->policy_domain);
+	mp_cli_jstr_or_null(w, "domain", d->domain);
+	mp_cli_jstr_or_null(w, "policy_domain", d->policy_domain);
 	why_json(w, &d->why);
-	jbool(w, "spf_aligned", d->spf_aligned);
-	jbool(w, "dkim_aligned", d->dkim_aligned);
+	mp_cli_jbool(w, "spf_aligned", d->spf_aligned);
+	mp_cli_jbool(w, "dkim_aligned", d->dkim_aligned);
 	if (d->record != NULL) {
-		jstr(w, "record", d->record->text);
-		jcstr(w, "adkim", d->adkim == MP_DMARC_STRICT ? "s" : "r");
-		jcstr(w, "aspf", d->aspf == MP_DMARC_STRICT ? "s" : "r");
-		jbool(w, "testing", d->testing);
-		jbool(w, "sampled_out", d->sampled_out);
+		mp_cli_jstr(w, "record", d->record->text);
+		mp_cli_jcstr(w, "adkim", d->adkim == MP_DMARC_STRICT ? "s" : "r");
+		mp_cli_jcstr(w, "aspf", d->aspf == MP_DMARC_STRICT ? "s" : "r");
+		mp_cli_jbool(w, "testing", d->testing);
+		mp_cli_jbool(w, "sampled_out", d->sampled_out);
 	}
 	if (disc != NULL) {
-		jcstr(w, "mode", mp_dmarc_mode_name(disc->mode));
-		jstr_or_null(w, "org_domain", disc->applied.org_domain);
-		jint(w, "dns_queries", disc->nqueries);
+		mp_cli_jcstr(w, "mode", mp_dmarc_mode_name(disc->mode));
+		mp_cli_jstr_or_null(w, "org_domain", disc->applied.org_domain);
+		mp_cli_jint(w, "dns_queries", disc->nqueries);
 		if (disc->mode == MP_DMARC_MODE_COMPARE) {
-			jopen(w, "compare", '{');
-			jbool(w, "differs", disc->differs);
+			mp_cli_jopen(w, "compare", '{');
+			mp_cli_jbool(w, "differs", disc->differs);
 			found_json(w, "rfc9989", &disc->rfc9989);
 			found_json(w, "rfc7489", &disc->rfc7489);
 			if (disc->differs)
-				jcstr(w, "reason_text", disc->compare_why.text);
+				mp_cli_jcstr(w, "reason_text", disc->compare_why.text);
 			else
-				jnull(w, "reason_text");
-			jclose(w, '}');
+				mp_cli_jnull(w, "reason_text");
+			mp_cli_jclose(w, '}');
 		}
 	}
-	jclose(w, '}');
+	mp_cli_jclose(w, '}');
 }
 
 /* from_json - the author and the other identities (reported only) */
 static void
-from_json(struct jw *w, const struct mp_verify_result *r)
+from_json(struct mp_cli_jw *w, const struct mp_verify_result *r)
 {
-	jopen(w, "from", '{');
+	mp_cli_jopen(w, "from", '{');
 	if (r->has_author) {
-		jstr(w, "address", r->author.addr_spec);
-		jstr(w, "domain", r->author.domain_lc);
-		jstr(w, "display", r->author.display);
+		mp_cli_jstr(w, "address", r->author.addr_spec);
+		mp_cli_jstr(w, "domain", r->author.domain_lc);
+		mp_cli_jstr(w, "display", r->author.display);
 	} else {
-		jnull(w, "address");
-		jnull(w, "domain");
-		jnull(w, "display");
+		mp_cli_jnull(w, "address");
+		mp_cli_jnull(w, "domain");
+		mp_cli_jnull(w, "display");
 	}
-	jbool(w, "display_has_address", r->has_author && r->author.display_has_addr);
-	jint(w, "fields", r->nfrom);
+	mp_cli_jbool(w, "display_has_address", r->has_author && r->author.display_has_addr);
+	mp_cli_jint(w, "fields", r->nfrom);
 	why_json(w, &r->from_why);
-	jopen(w, "other_identities", '[');
+	mp_cli_jopen(w, "other_identities", '[');
 	for (size_t i = 0; i < r->nothers; i++) {
-		jopen(w, NULL, '{');
-		jstr(w, "field", r->others[i].field);
-		jstr_or_null(w, "address", r->others[i].addr_spec);
-		jstr_or_null(w, "domain", r->others[i].domain);
-		jbool(w, "differs", r->others[i].differs);
-		jclose(w, '}');
+		mp_cli_jopen(w, NULL, '{');
+		mp_cli_jstr(w, "field", r->others[i].field);
+		mp_cli_jstr_or_null(w, "address", r->others[i].addr_spec);
+		mp_cli_jstr_or_null(w, "domain", r->others[i].domain);
+		mp_cli_jbool(w, "differs", r->others[i].differs);
+		mp_cli_jclose(w, '}');
 	}
-	jclose(w, ']');
-	jclose(w, '}');
+	mp_cli_jclose(w, ']');
+	mp_cli_jclose(w, '}');
 }
 
 /* result_json - the members of one message's result (inside an open object) */
 static void
-result_json(struct jw *w, const struct mp_verify_result *r)
+result_json(struct mp_cli_jw *w, const struct mp_verify_result *r)
 {
 	if (r->spf != NULL) {
 		spf_json(w, "spf", r->spf, r->dmarc);
 	} else {
-		jopen(w, "spf", '{');
-		jcstr(w, "result", "none");
+		mp_cli_jopen(w, "spf", '{');
+		mp_cli_jcstr(w, "result", "none");
 		why_json(w, &r->spf_why);
-		jclose(w, '}');
+		mp_cli_jclose(w, '}');
 	}
 	if (r->spf_helo)
 		spf_json(w, "spf_helo", r->spf_helo, NULL);
 	else
-		jnull(w, "spf_helo");
+		mp_cli_jnull(w, "spf_helo");
 	dkim_json(w, r);
 	if (r->dkim_why.reason) {
-		jopen(w, "dkim_error", '{');
+		mp_cli_jopen(w, "dkim_error", '{');
 		why_json(w, &r->dkim_why);
-		jclose(w, '}');
+		mp_cli_jclose(w, '}');
 	}
 	if (r->dmarc)
 		dmarc_json(w, r->dmarc);
 	else
-		jnull(w, "dmarc");
+		mp_cli_jnull(w, "dmarc");
 	from_json(w, r);
 	if (r->msg_why.reason) {
-		jopen(w, "message_error", '{');
+		mp_cli_jopen(w, "message_error", '{');
 		why_json(w, &r->msg_why);
-		jclose(w, '}');
+		mp_cli_jclose(w, '}');
 	}
-	jstr(w, "authentication_results", r->authres);
-}
-
-static void
-jw_init(struct jw *w)
-{
-	mp_buf_init(&w->b, JSON_MAX);
-	w->comma = w->failed = false;
-}
-
-/* jw_line - the object as a malloc'd line ending in "\n" (w emptied) */
-static char *
-jw_line(struct jw *w)
-{
-	char *s;
-
-	put(w, "\n", 1);
-	if (w->failed || (s = malloc(w->b.len + 1)) == NULL)
-		mp_fatal(MP_EXIT_TEMP, "out of memory");
-	memcpy(s, w->b.ptr, w->b.len + 1);
-	mp_buf_reset(&w->b);
-	w->comma = false;
-	return s;
+	mp_cli_jstr(w, "authentication_results", r->authres);
 }
 
 /* envelope - from option strings; false on a bad IP */
@@ -595,16 +336,13 @@ run_one(const struct verify_opts *o, const struct mp_verify_opts *vo, struct mp_
 	if (mp_dns_drive(r, &c) != MP_OK || (res = mp_verify_result(v)) == NULL)
 		mp_fatal(MP_EXIT_TEMP, "verify: DNS driver failed");
 	if (o->json) {
-		struct jw w;
-		char *line;
-		jw_init(&w);
-		jopen(&w, NULL, '{');
+		struct mp_cli_jw w;
+		mp_cli_jw_init(&w, false);
+		mp_cli_jopen(&w, NULL, '{');
 		result_json(&w, res);
-		jclose(&w, '}');
-		line = jw_line(&w);
-		fputs(line, stdout);
-		free(line);
-		mp_buf_fini(&w.b);
+		mp_cli_jclose(&w, '}');
+		mp_cli_jw_print(&w, stdout);
+		mp_cli_jw_fini(&w);
 	} else {
 		printf("Authentication-Results: %.*s\n", (int)res->authres.len, res->authres.ptr);
 	}
@@ -616,9 +354,8 @@ run_one(const struct verify_opts *o, const struct mp_verify_opts *vo, struct mp_
 /* ---- batch ---- */
 
 struct item {
-	char *line;                 /* fields point into it */
+	struct mp_cli_batch_line in; /* first: the manifest line; fields point into it */
 	char *path, *ip, *helo, *from;
-	size_t lineno;
 	char *out;                  /* rendered result, until printed */
 };
 
@@ -639,13 +376,15 @@ struct batch {
 	size_t *free_slots, nfree;
 	unsigned long counts[MP_DMARC_PERMERROR + 1];
 	uint64_t rng;
-	struct jw w;                /* renders one result at a time */
+	struct mp_cli_jw w;         /* renders one result at a time */
 };
 
 /* split_tsv - path ip helo mail_from; missing trailing fields are empty */
 static bool
-split_tsv(char *line, struct item *it)
+split_tsv(void *item)
 {
+	struct item *it = item;
+	char *line = it->in.text;
 	char *f[4] = { line, NULL, NULL, NULL };
 	size_t n = 1;
 
@@ -661,43 +400,6 @@ split_tsv(char *line, struct item *it)
 	return it->path[0] != '\0';
 }
 
-/* load_manifest - every line of the manifest */
-static void
-load_manifest(const char *path, struct batch *b)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, ncap = 0, lineno = 0;
-	ssize_t len;
-
-	if (f == NULL)
-		mp_fatal(MP_EXIT_USAGE, "verify: cannot open %s", path);
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0 || line[0] == '#')
-			continue;
-		if (b->n == ncap) {
-			ncap = ncap ? ncap * 2 : 1024;
-			if ((b->items = realloc(b->items, ncap * sizeof *b->items)) == NULL)
-				mp_fatal(MP_EXIT_TEMP, "out of memory");
-		}
-		memset(&b->items[b->n], 0, sizeof b->items[b->n]);
-		if (!split_tsv(line, &b->items[b->n]))
-			mp_fatal(MP_EXIT_USAGE, "verify: %s:%zu: want 'path<TAB>ip<TAB>helo<TAB>mail_from'",
-			         path, lineno);
-		b->items[b->n].lineno = lineno;
-		b->items[b->n].line = line;
-		line = NULL;
-		cap = 0;
-		b->n++;
-	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-}
-
 /* flush - print finished results in input order */
 static void
 flush(struct batch *b)
@@ -706,8 +408,8 @@ flush(struct batch *b)
 		fputs(b->items[b->printed].out, stdout);
 		free(b->items[b->printed].out);
 		b->items[b->printed].out = NULL;
-		free(b->items[b->printed].line);
-		b->items[b->printed].line = NULL;
+		free(b->items[b->printed].in.text);
+		b->items[b->printed].in.text = NULL;
 		b->printed++;
 	}
 }
@@ -720,17 +422,12 @@ rendered(struct batch *b, size_t i)
 	struct item *it = &b->items[i];
 
 	if (i != b->printed) {
-		it->out = jw_line(&b->w);
+		it->out = mp_cli_jw_line(&b->w);
 		return;
 	}
-	put(&b->w, "\n", 1);
-	if (b->w.failed)
-		mp_fatal(MP_EXIT_TEMP, "out of memory");
-	fwrite(b->w.b.ptr, 1, b->w.b.len, stdout);
-	mp_buf_reset(&b->w.b);
-	b->w.comma = false;
-	free(it->line);
-	it->line = NULL;
+	mp_cli_jw_print(&b->w, stdout);
+	free(it->in.text);
+	it->in.text = NULL;
 	b->printed++;
 }
 
@@ -740,11 +437,11 @@ error_line(struct batch *b, size_t i, const char *what)
 {
 	const struct item *it = &b->items[i];
 
-	jopen(&b->w, NULL, '{');
-	jcstr(&b->w, "path", it->path);
-	jint(&b->w, "line", it->lineno);
-	jcstr(&b->w, "error", what);
-	jclose(&b->w, '}');
+	mp_cli_jopen(&b->w, NULL, '{');
+	mp_cli_jcstr(&b->w, "path", it->path);
+	mp_cli_jint(&b->w, "line", it->in.lineno);
+	mp_cli_jcstr(&b->w, "error", what);
+	mp_cli_jclose(&b->w, '}');
 	rendered(b, i);
 }
 
@@ -770,17 +467,17 @@ render(struct batch *b, size_t slot, enum mp_status st)
 		return;
 	}
 	b->counts[r->dmarc ? r->dmarc->result : MP_DMARC_TEMPERROR]++;
-	jopen(&b->w, NULL, '{');
+	mp_cli_jopen(&b->w, NULL, '{');
 	if (b->o->json) {
 		result_json(&b->w, r);
-		jcstr(&b->w, "path", it->path);
-		jint(&b->w, "line", it->lineno);
+		mp_cli_jcstr(&b->w, "path", it->path);
+		mp_cli_jint(&b->w, "line", it->in.lineno);
 	} else {
-		jcstr(&b->w, "path", it->path);
-		jcstr(&b->w, "dmarc", r->dmarc ? mp_dmarc_result_name(r->dmarc->result)
+		mp_cli_jcstr(&b->w, "path", it->path);
+		mp_cli_jcstr(&b->w, "dmarc", r->dmarc ? mp_dmarc_result_name(r->dmarc->result)
 		                               : "temperror");
 	}
-	jclose(&b->w, '}');
+	mp_cli_jclose(&b->w, '}');
 	rendered(b, b->item_of[slot]);
 }
 
@@ -933,10 +630,11 @@ run_batch(const struct verify_opts *o, const struct mp_verify_opts *vo, struct m
 	if ((bvo.dns_cache = mp_verify_cache_new(0)) == NULL)
 		mp_fatal(MP_EXIT_TEMP, "out of memory");
 	b.vo = &bvo;
-	jw_init(&b.w);
+	mp_cli_jw_init(&b.w, false);
 	/* JSON Lines of ~1.5 KB each: write them in 64 KB blocks, not 4 KB */
 	setvbuf(stdout, NULL, _IOFBF, 1u << 16);
-	load_manifest(o->batch, &b);
+	b.items = mp_cli_batch_load("verify", o->batch, "path<TAB>ip<TAB>helo<TAB>mail_from",
+	                            sizeof *b.items, split_tsv, &b.n);
 	b.rng = (uint64_t)time(NULL) | 1;
 	b.nslots = o->inflight ? o->inflight : 64;
 	b.slots = calloc(b.nslots, sizeof *b.slots);
@@ -968,14 +666,14 @@ run_batch(const struct verify_opts *o, const struct mp_verify_opts *vo, struct m
 		mp_verify_free(b.slots[i].v);
 	mp_verify_cache_free(bvo.dns_cache);
 	for (size_t i = 0; i < b.n; i++) {
-		free(b.items[i].line);
+		free(b.items[i].in.text);
 		free(b.items[i].out);
 	}
 	free(b.items);
 	free(b.slots);
 	free(b.item_of);
 	free(b.free_slots);
-	mp_buf_fini(&b.w.b);
+	mp_cli_jw_fini(&b.w);
 	return st == MP_OK ? MP_EXIT_GOOD : MP_EXIT_TEMP;
 }
 
