@@ -5,10 +5,7 @@
  * Exit: 0 present, 1 absent, 3 indeterminate, 2 usage. */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include <mailproof/dns.h>
 #include <mailproof/log.h>
@@ -51,47 +48,45 @@ exit_of(const struct mp_dns_answer *ans)
 	return MP_EXIT_TEMP;
 }
 
-/* print_json - the answer as one JSON object */
+/* print_json - the answer as one JSON object; a name or text that is not
+ * valid UTF-8 is left out, as jansson's json_stringn did */
 static int
 print_json(const struct mp_dns_answer *ans)
 {
-	json_t *o = json_object(), *recs = json_array();
+	struct mp_cli_jw w;
 	struct mp_buf b;
-	char *text;
 
 	mp_buf_init(&b, MP_LIMIT_DNS_RDATA * 4 + 64);
-	json_object_set_new(o, "name", json_stringn(ans->qname.ptr, ans->qname.len));
-	json_object_set_new(o, "type", json_string(mp_dns_type_name(ans->qtype)));
-	json_object_set_new(o, "status", json_string(mp_dns_status_name(ans->status)));
-	json_object_set_new(o, "state", json_string(state_name(mp_dns_state_of(ans->status))));
-	json_object_set_new(o, "dnssec", json_string(mp_dnssec_name(ans->dnssec)));
-	json_object_set_new(o, "canonical", json_stringn(ans->canonical.ptr, ans->canonical.len));
-	json_object_set_new(o, "cname_hops", json_integer((json_int_t)ans->ncname));
+	mp_cli_jw_init(&w, true);
+	mp_cli_jopen(&w, NULL, '{');
+	mp_cli_jstr_valid(&w, "name", ans->qname);
+	mp_cli_jcstr(&w, "type", mp_dns_type_name(ans->qtype));
+	mp_cli_jcstr(&w, "status", mp_dns_status_name(ans->status));
+	mp_cli_jcstr(&w, "state", state_name(mp_dns_state_of(ans->status)));
+	mp_cli_jcstr(&w, "dnssec", mp_dnssec_name(ans->dnssec));
+	mp_cli_jstr_valid(&w, "canonical", ans->canonical);
+	mp_cli_jint(&w, "cname_hops", ans->ncname);
+	mp_cli_jopen(&w, "records", '[');
 	for (size_t i = 0; i < ans->nrr; i++) {
 		const struct mp_dns_rr *rr = &ans->rr[i];
-		json_t *r = json_object();
-		json_t *joined;
 		mp_buf_reset(&b);
 		if (mp_dns_rr_format(rr, &b) != MP_OK)
 			mp_fatal(MP_EXIT_TEMP, "cannot format a record");
-		json_object_set_new(r, "type", json_string(mp_dns_type_name(rr->type)));
-		json_object_set_new(r, "ttl", json_integer(rr->ttl));
-		json_object_set_new(r, "data", json_stringn(b.ptr, b.len));
+		mp_cli_jopen(&w, NULL, '{');
+		mp_cli_jcstr(&w, "type", mp_dns_type_name(rr->type));
+		mp_cli_jint(&w, "ttl", rr->ttl);
+		mp_cli_jstr_valid(&w, "data", mp_buf_str(&b));
 		/* the concatenated TXT text, when it is valid UTF-8 */
-		if (rr->type == MP_DNS_T_TXT &&
-		    (joined = json_stringn(rr->u.txt.joined.ptr, rr->u.txt.joined.len)) != NULL)
-			json_object_set_new(r, "text", joined);
-		json_array_append_new(recs, r);
+		if (rr->type == MP_DNS_T_TXT)
+			mp_cli_jstr_valid(&w, "text", rr->u.txt.joined);
+		mp_cli_jclose(&w, '}');
 	}
-	json_object_set_new(o, "records", recs);
+	mp_cli_jclose(&w, ']');
 	if (ans->why.len > 0)
-		json_object_set_new(o, "why", json_stringn(ans->why.ptr, ans->why.len));
-	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (text == NULL)
-		mp_fatal(MP_EXIT_TEMP, "cannot format JSON");
-	printf("%s\n", text);
-	free(text);
-	json_decref(o);
+		mp_cli_jstr_valid(&w, "why", ans->why);
+	mp_cli_jclose(&w, '}');
+	mp_cli_jw_print(&w, stdout);
+	mp_cli_jw_fini(&w);
 	mp_buf_fini(&b);
 	return exit_of(ans);
 }
