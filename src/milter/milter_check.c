@@ -51,6 +51,7 @@ milter_check_start(const struct milter_check_facts *f, struct mp_str headers,
 	k->dnscache = f->dnscache;
 	k->budget_ms = f->budget_ms;
 	o.authserv_id = mp_str_make(k->authserv_id, f->authserv_id.len);
+	o.keys = f->keys;
 	if ((k->v = mp_verify_new(&o)) == NULL) {
 		mp_free(k);
 		return mp_why_set(why, MP_REASON_MILTER_INTERNAL), MP_ENOMEM;

@@ -260,6 +260,7 @@ start_inbound(struct milter_conn *c)
 		.authserv_id = mp_str_c(c->gen->cfg.authserv_id),
 		.resolver = c->zone_resolver ? c->zone_resolver : c->gen->resolver,
 		.dnscache = c->gen->dnscache,
+		.keys = c->gen->keys,
 		.budget_ms = c->gen->cfg.dns_budget_ms,
 	};
 	struct mp_why why;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mailproof/dkim.h>
 #include <mailproof/dns.h>
 #include <mailproof/status.h>
 #include <mailproof/str.h>
@@ -25,6 +26,7 @@ struct milter_gen {
 	struct mp_zone *zone;            /* ZoneFile data, or NULL */
 	struct mp_resolver *resolver;    /* shared libunbound resolver, or NULL */
 	struct milter_dnscache *dnscache; /* answers shared by all connections */
+	struct mp_dkim_key_cache *keys;  /* decoded DKIM keys, shared (see milter_gen.c) */
 	void **signers;                  /* one per cfg.keys row (struct mp_signer *) */
 	pthread_mutex_t lock;            /* refs, nokey_logged */
 	unsigned refs;
@@ -92,6 +94,7 @@ struct milter_check_facts {
 	struct mp_str helo, mail_from, authserv_id;
 	struct mp_resolver *resolver;
 	struct milter_dnscache *dnscache; /* may be NULL */
+	struct mp_dkim_key_cache *keys;  /* may be NULL: every signature decodes its key */
 	unsigned budget_ms;              /* DNS time for the whole message */
 };
 /* Start checks for one message; the header block (fields with CRLF, no

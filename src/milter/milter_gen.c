@@ -2,10 +2,23 @@
  * its keys, zone data and resolver, shared by the connections that started
  * under it and freed when the last one closes (SIGHUP swaps generations;
  * milter_main.c owns the "current" pointer). Thread-safe through g->lock.
+ *
+ * Each generation has one decoded-key cache for DKIM verification, shared by
+ * all its connections (libmilter calls back on many threads; the cache is
+ * thread-safe behind one mutex held only for a table lookup, and a per-thread
+ * cache would decode every key once per worker thread and need its own
+ * reload signal). It is keyed by the public key itself (p= and k=), so a
+ * rotated key is a new p= and a new entry as soon as the key record is asked
+ * again: DNS answers live at most 300 s (milter_dnscache.c) and zone data is
+ * read per message. Entries are dropped after an hour anyway and the least
+ * recently used go first past KEY_CACHE_MAX. SIGHUP starts a new generation,
+ * so a new empty cache; the old one goes with the old generation's last
+ * connection.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <mailproof/dkim.h>
 #include <mailproof/dns.h>
 #include <mailproof/log.h>
 #include <mailproof/status.h>
@@ -13,6 +26,9 @@
 
 #include "milter_conn.h"
 #include "milter_internal.h"
+
+#define KEY_CACHE_MAX 1024      /* decoded keys (and idle verify contexts) per generation */
+#define KEY_CACHE_AGE 3600      /* seconds an entry is used before it is decoded again */
 
 struct milter_gen *
 milter_gen_load(const char *path, struct mp_why *why)
@@ -40,6 +56,9 @@ milter_gen_start_dns(struct milter_gen *g, struct mp_why *why)
 	static const char *const unblock[] = { "test.", "invalid." };
 	struct mp_unbound_opts o = { 0 };
 
+	if ((g->keys = mp_dkim_key_cache_new(KEY_CACHE_MAX)) == NULL)
+		return mp_why_set(why, MP_REASON_MILTER_INTERNAL), MP_ENOMEM;
+	mp_dkim_key_cache_set_max_age(g->keys, KEY_CACHE_AGE);
 	if (g->cfg.zone_file) {
 		if ((g->zone = mp_zone_new()) == NULL)
 			return mp_why_set(why, MP_REASON_MILTER_INTERNAL), MP_ENOMEM;
@@ -84,6 +103,7 @@ milter_gen_unref(struct milter_gen *g)
 	milter_signers_free(g);
 	mp_resolver_free(g->resolver);
 	milter_dnscache_free(g->dnscache);
+	mp_dkim_key_cache_free(g->keys);
 	mp_zone_free(g->zone);
 	milter_config_fini(&g->cfg);
 	pthread_mutex_destroy(&g->lock);
