@@ -488,22 +488,35 @@ ask_again(struct mp_check *c, struct slot *s)
  * its per-client limit (unbound's wait-limit) drops questions without a
  * reply, and a healthy domain whose few opening questions were all
  * dropped must not come out unknown; an authoritative answer makes the
- * domain alive and the others are asked again too. Otherwise (SERVFAIL
- * only, or the second try timed out as well) they are taken as they are:
- * a lame domain is never asked twice and a timing-out one costs one more
- * question and timeout, so neither can clog the resolver for long. */
+ * domain alive and the others are asked again too. Otherwise (a SERVFAIL
+ * among them: the resolver did answer for the domain, so it is not
+ * dropping its questions; or the second try timed out as well) they are
+ * taken as they are: a lame domain is never asked twice and a timing-out
+ * one costs one more question and timeout at most, so neither can clog
+ * the resolver for long. */
 static void
 unpark(struct mp_check *c)
 {
 	bool keep = !c->alive && !in_flight(c);
 
 	if (keep && !c->reprobed) {
-		for (struct slot *s = c->slots; s != NULL; s = s->next)
-			if (s->parked && s->ans->status == MP_DNS_TIMEOUT) {
-				c->reprobed = true;
-				ask_again(c, s);
-				return;
+		struct slot *again = NULL;
+
+		for (struct slot *s = c->slots; s != NULL; s = s->next) {
+			if (!s->parked)
+				continue;
+			if (s->ans->status != MP_DNS_TIMEOUT) {
+				again = NULL;      /* the resolver answered for it: not dropping */
+				break;
 			}
+			if (again == NULL)
+				again = s;
+		}
+		if (again != NULL) {
+			c->reprobed = true;
+			ask_again(c, again);
+			return;
+		}
 	}
 	for (struct slot *s = c->slots; s != NULL; s = s->next) {
 		if (!s->parked)
