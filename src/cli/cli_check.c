@@ -391,6 +391,14 @@ struct bulk {
 	uint64_t queries;
 	bool input_error;
 	enum mp_status err;
+	/* questions we gave up on (timeouts) that the resolver may still be
+	 * working on: each counts against the window until ghost_ms after it
+	 * timed out (a FIFO of expiry times), so lame domains cannot make us
+	 * overfill the resolver's request list, which then drops healthy
+	 * domains' questions without an answer */
+	double *ghost;
+	size_t ghost_cap, ghost_head, nghost;
+	double ghost_ms;
 };
 
 /* elapsed - seconds since a */
@@ -529,16 +537,33 @@ finish(struct bulk *b, struct flight *f)
 	draw_progress(b, false);
 }
 
-/* load - questions in flight. Questions we gave up on (timeouts) are not
- * counted although the resolver may still be working on them: counting
- * each for one more timeout let 150 never-answering domains take a
- * quarter of a 20,000-domain scan's time (bench/check: 63 s instead of
- * 45); the default window, half of unbound's per-client wait-limit,
- * leaves that room instead, and the check asks a dropped question again. */
+/* load - questions in flight plus the ghosts of recent timeouts */
 static size_t
 load(struct bulk *b)
 {
-	return mp_resolver_pending(b->r);
+	double now = elapsed(&b->start) * 1000.0;
+
+	while (b->nghost > 0 && b->ghost[b->ghost_head] <= now) {
+		b->ghost_head = (b->ghost_head + 1) % b->ghost_cap;
+		b->nghost--;
+	}
+	return mp_resolver_pending(b->r) + b->nghost;
+}
+
+/* add_ghost - a question timed out: it still loads the resolver a while
+ * (a full ring forgets the oldest) */
+static void
+add_ghost(struct bulk *b)
+{
+	if (b->ghost_cap == 0)
+		return;
+	if (b->nghost == b->ghost_cap) {
+		b->ghost_head = (b->ghost_head + 1) % b->ghost_cap;
+		b->nghost--;
+	}
+	b->ghost[(b->ghost_head + b->nghost) % b->ghost_cap] =
+	    elapsed(&b->start) * 1000.0 + b->ghost_ms;
+	b->nghost++;
 }
 
 /* on_answer - one answer for a flight's check */
@@ -547,6 +572,9 @@ on_answer(void *arg, const struct mp_dns_question *q, const struct mp_dns_answer
 {
 	struct flight *f = arg;
 	enum mp_status st = f->cl.answer(f->cl.core, q, ans);
+
+	if (ans->status == MP_DNS_TIMEOUT)
+		add_ghost(f->b);
 
 	if (st != MP_OK && f->err == MP_OK)
 		f->err = st;
@@ -623,7 +651,10 @@ drive(struct bulk *b)
 	b->fl = mp_zalloc(n * sizeof *b->fl);
 	b->free_ = mp_zalloc(n * sizeof *b->free_);
 	b->ready = mp_zalloc(n * sizeof *b->ready);
-	if (b->fl == NULL || b->free_ == NULL || b->ready == NULL)
+	b->ghost_cap = (size_t)b->o->window + 16;
+	b->ghost = mp_zalloc(b->ghost_cap * sizeof *b->ghost);
+	b->ghost_ms = b->o->dns.timeout_ms ? b->o->dns.timeout_ms : MP_LIMIT_DNS_TIMEOUT_MS;
+	if (b->fl == NULL || b->free_ == NULL || b->ready == NULL || b->ghost == NULL)
 		mp_fatal(MP_EXIT_TEMP, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		b->free_[b->nfree++] = n - 1 - i;
@@ -650,6 +681,7 @@ drive(struct bulk *b)
 	mp_free(b->fl);
 	mp_free(b->free_);
 	mp_free(b->ready);
+	mp_free(b->ghost);
 }
 
 /* run_bulk - every domain of the input, many at once */
