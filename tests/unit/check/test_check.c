@@ -254,13 +254,13 @@ struct run {
 	const struct mp_check_result *res;
 };
 
-/* run_case - zone text into a zone, then check the domain */
+/* run_setup - zone text into a zone (with f's failure injected), a
+ * resolver over it and a check of domain (o, or the default options) */
 static void
-run_case(struct run *rn, const char *zone, const char *domain, const struct fail *f,
-         const struct mp_check_opts *o)
+run_setup(struct run *rn, const char *zone, const char *domain, const struct fail *f,
+          const struct mp_check_opts *o)
 {
 	struct mp_why why;
-	struct mp_dns_client cl;
 	struct mp_check_opts def = { 0 };
 
 	def.probe_label = MP_STR_LIT("nx-probe");
@@ -275,10 +275,27 @@ run_case(struct run *rn, const char *zone, const char *domain, const struct fail
 	assert_non_null(rn->r);
 	rn->c = mp_check_new(mp_str_c(domain), o ? o : &def);
 	assert_non_null(rn->c);
-	mp_check_client(rn->c, &cl);
-	assert_int_equal(mp_dns_drive(rn->r, &cl), MP_OK);
+}
+
+/* run_drive - answer the check's questions through cl, then its result */
+static void
+run_drive(struct run *rn, struct mp_dns_client *cl)
+{
+	assert_int_equal(mp_dns_drive(rn->r, cl), MP_OK);
 	rn->res = mp_check_result(rn->c);
 	assert_non_null(rn->res);
+}
+
+/* run_case - zone text into a zone, then check the domain */
+static void
+run_case(struct run *rn, const char *zone, const char *domain, const struct fail *f,
+         const struct mp_check_opts *o)
+{
+	struct mp_dns_client cl;
+
+	run_setup(rn, zone, domain, f, o);
+	mp_check_client(rn->c, &cl);
+	run_drive(rn, &cl);
 }
 
 static void
@@ -414,28 +431,13 @@ static void
 run_recorded(struct run *rn, const char *zone, const char *domain, const struct fail *f,
              struct recorder *rec)
 {
-	struct mp_why why;
 	struct mp_dns_client cl;
-	struct mp_check_opts o = { 0 };
 
-	o.probe_label = MP_STR_LIT("nx-probe");
-	rn->zone = mp_zone_new();
-	assert_non_null(rn->zone);
-	mp_why_clear(&why);
-	if (mp_zone_parse(rn->zone, mp_str_c(zone), "case", MP_STR_LIT(""), &why) != MP_OK)
-		fail_msg("zone: %s", why.text);
-	if (f && f->name)
-		assert_int_equal(mp_zone_fail(rn->zone, mp_str_c(f->name), f->type, f->status), MP_OK);
-	rn->r = mp_resolver_new_zone(rn->zone);
-	assert_non_null(rn->r);
-	rn->c = mp_check_new(mp_str_c(domain), &o);
-	assert_non_null(rn->c);
+	run_setup(rn, zone, domain, f, NULL);
 	memset(rec, 0, sizeof *rec);
 	mp_check_client(rn->c, &rec->inner);
 	cl = (struct mp_dns_client){ rec, rec_run, rec_questions, rec_answer };
-	assert_int_equal(mp_dns_drive(rn->r, &cl), MP_OK);
-	rn->res = mp_check_result(rn->c);
-	assert_non_null(rn->res);
+	run_drive(rn, &cl);
 }
 
 /* test_rfc8020_cut - issue 6 (bulk speed): with nothing at or below
