@@ -79,4 +79,10 @@ struct mp_resolver {
 	const struct mp_resolver_ops *ops;
 };
 
+/* A synchronous question for drivers whose query is submit + poll: polls
+ * in slices of MP_DNS_SYNC_SLICE_MS until the answer is in (dns_resolver.c). */
+#define MP_DNS_SYNC_SLICE_MS 20
+enum mp_status mp_dns_query_sync(struct mp_resolver *r, const struct mp_dns_question *q,
+                                 struct mp_arena *a, const struct mp_dns_answer **out);
+
 #endif

@@ -6,6 +6,7 @@
  * order as with a network driver. One zone resolver belongs to one thread;
  * the zone it reads may be shared.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <mailproof/dns.h>
@@ -50,6 +51,44 @@ int
 mp_resolver_fd(const struct mp_resolver *r)
 {
 	return r->ops->fd(r);
+}
+
+struct sync_wait {
+	struct mp_arena *a;
+	const struct mp_dns_answer *ans;
+	bool done, nomem;
+};
+
+/* sync_done - copy the answer for a synchronous caller */
+static void
+sync_done(void *arg, const struct mp_dns_question *q, const struct mp_dns_answer *ans)
+{
+	struct sync_wait *w = arg;
+
+	(void)q;
+	w->ans = mp_dns_answer_dup(w->a, ans);
+	w->nomem = w->ans == NULL;
+	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+}
+
+/* mp_dns_query_sync - a synchronous question over a driver's submit and
+ * poll: poll in short slices until this question is answered (another
+ * thread's poll may deliver it) */
+enum mp_status
+mp_dns_query_sync(struct mp_resolver *r, const struct mp_dns_question *q, struct mp_arena *a,
+                  const struct mp_dns_answer **out)
+{
+	struct sync_wait w = { a, NULL, false, false };
+	enum mp_status st;
+
+	*out = NULL;
+	if ((st = r->ops->submit(r, q, sync_done, &w)) != MP_OK)
+		return st;
+	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE))
+		if ((st = r->ops->poll(r, MP_DNS_SYNC_SLICE_MS)) != MP_OK)
+			return st;
+	*out = w.ans;
+	return w.nomem ? MP_ENOMEM : MP_OK;
 }
 
 /* mp_resolver_query - synchronous question */

@@ -40,7 +40,6 @@
 
 #include "dns_internal.h"
 
-#define SYNC_SLICE_MS 20   /* own: a synchronous waiter re-checks this often */
 #define FLIGHT_BUCKETS 4096 /* own: hash buckets for questions in flight */
 #define RECV_BATCH 32      /* own: datagrams read per recvmmsg */
 #define SOCK_BUF (4 << 20) /* own: socket buffer asked for, each way */
@@ -837,43 +836,6 @@ ud_fd(const struct mp_resolver *rr)
 	return r->nsrv == 1 ? r->srv[0].fd : r->epfd;
 }
 
-struct sync_wait {
-	struct mp_arena *a;
-	const struct mp_dns_answer *ans;
-	bool done, nomem;
-};
-
-/* sync_done - copy the answer for a synchronous caller */
-static void
-sync_done(void *arg, const struct mp_dns_question *q, const struct mp_dns_answer *ans)
-{
-	struct sync_wait *w = arg;
-
-	(void)q;
-	w->ans = mp_dns_answer_dup(w->a, ans);
-	w->nomem = w->ans == NULL;
-	__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
-}
-
-/* ud_query - synchronous: submit and poll until this question is answered
- * (another thread's poll may deliver it: hence the short slices) */
-static enum mp_status
-ud_query(struct mp_resolver *rr, const struct mp_dns_question *q, struct mp_arena *a,
-         const struct mp_dns_answer **out)
-{
-	struct sync_wait w = { a, NULL, false, false };
-	enum mp_status st;
-
-	*out = NULL;
-	if ((st = ud_submit(rr, q, sync_done, &w)) != MP_OK)
-		return st;
-	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE))
-		if ((st = ud_poll(rr, SYNC_SLICE_MS)) != MP_OK)
-			return st;
-	*out = w.ans;
-	return w.nomem ? MP_ENOMEM : MP_OK;
-}
-
 /* free_waiters - drop a list without calling back */
 static void
 free_waiters(struct waiter *w)
@@ -912,7 +874,7 @@ ud_free(struct mp_resolver *rr)
 }
 
 static const struct mp_resolver_ops udp_ops = {
-	ud_submit, ud_poll, ud_pending, ud_fd, ud_query, ud_free,
+	ud_submit, ud_poll, ud_pending, ud_fd, mp_dns_query_sync, ud_free,
 };
 
 /* parse_server - "ADDR[@PORT]" into s (port 53 by default) */

@@ -27,7 +27,6 @@
 #include "dns_internal.h"
 
 #define ROOT_ANCHOR "/usr/share/dns/root.key" /* Debian dns-root-data */
-#define SYNC_SLICE_MS 20  /* own: a synchronous waiter re-checks this often */
 
 struct uq {
 	struct uq *prev, *next;
@@ -248,7 +247,7 @@ take_expired(struct ub_resolver *r, uint64_t now, uint64_t *next_deadline)
 		}
 		/* UB_NOID: the answer is already on its way; let it come */
 		if (ub_cancel(r->ctx, e->id) != 0) {
-			e->deadline = now + SYNC_SLICE_MS;
+			e->deadline = now + MP_DNS_SYNC_SLICE_MS;
 			if (e->deadline < *next_deadline)
 				*next_deadline = e->deadline;
 			continue;
@@ -329,43 +328,6 @@ ur_fd(const struct mp_resolver *rr)
 	return ub_fd(((const struct ub_resolver *)rr)->ctx);
 }
 
-struct sync_wait {
-	struct mp_arena *a;
-	const struct mp_dns_answer *ans;
-	bool done, nomem;
-};
-
-/* sync_done - copy the answer for a synchronous caller */
-static void
-sync_done(void *arg, const struct mp_dns_question *q, const struct mp_dns_answer *ans)
-{
-	struct sync_wait *w = arg;
-
-	(void)q;
-	w->ans = mp_dns_answer_dup(w->a, ans);
-	w->nomem = w->ans == NULL;
-	w->done = true;
-}
-
-/* ur_query - synchronous: submit and poll until this question is answered
- * (another thread's poll may deliver it: hence the short slices) */
-static enum mp_status
-ur_query(struct mp_resolver *rr, const struct mp_dns_question *q, struct mp_arena *a,
-         const struct mp_dns_answer **out)
-{
-	struct sync_wait w = { a, NULL, false, false };
-	enum mp_status st;
-
-	*out = NULL;
-	if ((st = ur_submit(rr, q, sync_done, &w)) != MP_OK)
-		return st;
-	while (!__atomic_load_n(&w.done, __ATOMIC_ACQUIRE))
-		if ((st = ur_poll(rr, SYNC_SLICE_MS)) != MP_OK)
-			return st;
-	*out = w.ans;
-	return w.nomem ? MP_ENOMEM : MP_OK;
-}
-
 /* ur_free - cancel what is left (no callbacks) and release */
 static void
 ur_free(struct mp_resolver *rr)
@@ -385,7 +347,7 @@ ur_free(struct mp_resolver *rr)
 }
 
 static const struct mp_resolver_ops unbound_ops = {
-	ur_submit, ur_poll, ur_pending, ur_fd, ur_query, ur_free,
+	ur_submit, ur_poll, ur_pending, ur_fd, mp_dns_query_sync, ur_free,
 };
 
 /* configure - options into the context; false with why */
