@@ -108,8 +108,19 @@ struct mp_check_dkim_key {
 	struct mp_str record;
 };
 
+/* How DKIM selectors are probed (--dkim-probe). */
+enum mp_check_dkim_probe {
+	MP_CHECK_DKIM_PROBE_ALL = 0,      /* every selector at once */
+	MP_CHECK_DKIM_PROBE_LIKELY,       /* the likely ones first (the provider's,
+	                                   * --selectors, else default/dkim/mail);
+	                                   * the rest only when they find no key */
+};
+
 struct mp_check_dkim {
-	size_t nprobed;
+	enum mp_check_dkim_probe probe;
+	size_t nprobed;                   /* selectors looked up (asked, or
+	                                   * answered by _domainkey's NXDOMAIN) */
+	size_t nskipped;                  /* likely: built-in ones not asked */
 	size_t nkeys;                     /* selectors with a record */
 	const struct mp_check_dkim_key *keys;
 	size_t nunknown;                  /* selectors whose query failed */
@@ -169,6 +180,7 @@ struct mp_check_opts {
 	const struct mp_str *selectors;   /* extra DKIM selectors (--selectors) */
 	size_t nselectors;
 	bool no_builtin_selectors;        /* probe only the selectors above */
+	enum mp_check_dkim_probe dkim_probe;
 	struct mp_str probe_label;        /* label for the non-existent subdomain
 	                                   * probe; empty: derived from the domain */
 	bool skip_fcrdns;                 /* no PTR lookups for MX addresses */
@@ -176,6 +188,8 @@ struct mp_check_opts {
 	                                   * compared with RFC 9989's */
 };
 
+/* "all" "likely"; never NULL. */
+MP_API const char *mp_check_dkim_probe_name(enum mp_check_dkim_probe p);
 /* The built-in DKIM selector list (NULL-terminated). */
 MP_API const char *const *mp_check_builtin_selectors(void);
 

@@ -120,7 +120,7 @@ static bool
 has_key(const struct mp_check *c, const char *sel)
 {
 	for (size_t i = 0; i < c->nkeys_alloc; i++)
-		if (mp_str_eq_nocase_c(c->keys[i].selector, sel))
+		if (c->sels[i].asked && mp_str_eq_nocase_c(c->keys[i].selector, sel))
 			return c->keys[i].state == MP_CHECK_ST_PRESENT && !c->keys[i].revoked;
 	return true;     /* not probed: say nothing */
 }
@@ -164,6 +164,124 @@ provider_rules(struct mp_check *c)
 		    "google._domainkey: generate one in the Admin console (Gmail > Authenticate email)", d);
 }
 
+/* Provider patterns: mail handled by a provider named by an MX host or
+ * an SPF include:/redirect= target is signed with the provider's
+ * selectors (Microsoft 365's selector1/selector2 CNAMEs, Google Workspace's
+ * google, Mailchimp's k1, SendGrid's s1/s2...). Matched on a label
+ * boundary. */
+static const struct provider {
+	const char *suffix;
+	const char *selectors[4];
+} providers[] = {
+	{ "google.com", { "google" } },
+	{ "googlemail.com", { "google" } },
+	{ "outlook.com", { "selector1", "selector2" } },
+	{ "mcsv.net", { "k1", "k2", "k3" } },
+	{ "mailchimp.com", { "k1", "k2", "k3" } },
+	{ "mandrillapp.com", { "mandrill", "mte1" } },
+	{ "sendgrid.net", { "s1", "s2" } },
+	{ "zendesk.com", { "zendesk1", "zendesk2" } },
+	{ "protonmail.ch", { "protonmail", "protonmail2", "protonmail3" } },
+	{ "proton.me", { "protonmail", "protonmail2", "protonmail3" } },
+	{ "messagingengine.com", { "fm1", "fm2", "fm3" } },
+	{ "mailjet.com", { "mailjet" } },
+	{ "icloud.com", { "sig1" } },
+	{ "me.com", { "sig1" } },
+	{ "yandex.net", { "mail" } },
+	{ "yandex.ru", { "mail" } },
+};
+
+/* Likely probe of a domain with no provider recognised and no
+ * --selectors: the defaults of common signing set-ups (cPanel, OpenDKIM,
+ * Rspamd...). */
+static const char *const self_hosted[] = { "default", "dkim", "mail" };
+
+/* under - is name (a trailing dot allowed) suffix or below it? */
+static bool
+under(struct mp_str name, const char *suffix)
+{
+	struct mp_str suf = mp_str_c(suffix);
+
+	if (name.len > 0 && name.ptr[name.len - 1] == '.')
+		name.len--;
+	if (!mp_str_ends_nocase(name, suf))
+		return false;
+	return name.len == suf.len || name.ptr[name.len - suf.len - 1] == '.';
+}
+
+/* derive_from - the selectors of every provider name is at */
+static size_t
+derive_from(struct mp_check *c, struct mp_str name)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
+		if (!under(name, providers[i].suffix))
+			continue;
+		for (size_t j = 0; j < 4 && providers[i].selectors[j] != NULL; j++, n++)
+			if (!check_add_selector(c, mp_str_c(providers[i].selectors[j]), 1, false))
+				return n;
+	}
+	return n;
+}
+
+/* spf_targets - include:/redirect= targets of the domain's SPF records
+ * (macros skipped), each through derive_from */
+static size_t
+spf_targets(struct mp_check *c)
+{
+	const struct mp_dns_answer *a = c->s_spf ? c->s_spf->ans : NULL;
+	size_t n = 0;
+
+	if (a == NULL || a->status != MP_DNS_OK)
+		return 0;
+	for (size_t i = 0; i < a->nrr; i++) {
+		struct mp_str t = a->rr[i].u.txt.joined;
+		size_t p = 0;
+
+		if (a->rr[i].type != MP_DNS_T_TXT || !mp_str_starts_nocase(t, MP_STR_LIT("v=spf1")))
+			continue;
+		while (p < t.len) {
+			struct mp_str term;
+			size_t e = p;
+
+			while (e < t.len && t.ptr[e] != ' ')
+				e++;
+			term = mp_str_make(t.ptr + p, e - p);
+			p = e + 1;
+			if (term.len > 0 && strchr("+-~?", term.ptr[0]) != NULL)
+				term = mp_str_make(term.ptr + 1, term.len - 1);
+			if (mp_str_starts_nocase(term, MP_STR_LIT("include:")))
+				term = mp_str_make(term.ptr + 8, term.len - 8);
+			else if (mp_str_starts_nocase(term, MP_STR_LIT("redirect=")))
+				term = mp_str_make(term.ptr + 9, term.len - 9);
+			else
+				continue;
+			if (mp_str_find(term, '%') < 0)
+				n += derive_from(c, term);
+		}
+	}
+	return n;
+}
+
+/* check_dkim_derive - provider selectors into wave 1 */
+void
+check_dkim_derive(struct mp_check *c)
+{
+	size_t n = 0, user = 0;
+
+	if (c->opts.no_builtin_selectors)
+		return;                            /* --only-selectors */
+	for (size_t i = 0; i < c->res.mx.nhosts; i++)
+		n += derive_from(c, c->res.mx.hosts[i].host);
+	n += spf_targets(c);
+	for (size_t i = 0; i < c->nkeys_alloc; i++)
+		user += c->sels[i].user;
+	if (n == 0 && user == 0 && c->opts.dkim_probe == MP_CHECK_DKIM_PROBE_LIKELY)
+		for (size_t i = 0; i < sizeof self_hosted / sizeof self_hosted[0]; i++)
+			check_add_selector(c, mp_str_c(self_hosted[i]), 1, false);
+}
+
 /* check_dkim_rules - DKIM findings; the found keys go into the result */
 void
 check_dkim_rules(struct mp_check *c)
@@ -180,6 +298,8 @@ check_dkim_rules(struct mp_check *c)
 	for (size_t i = 0; i < c->nkeys_alloc; i++) {
 		const struct mp_check_dkim_key *k = &c->keys[i];
 
+		if (!c->sels[i].asked)
+			continue;                  /* likely probe: not needed */
 		if (k->state == MP_CHECK_ST_UNKNOWN)
 			dk->nunknown++;
 		if (k->state == MP_CHECK_ST_ABSENT || k->state == MP_CHECK_ST_UNKNOWN)
@@ -192,6 +312,7 @@ check_dkim_rules(struct mp_check *c)
 	provider_rules(c);
 	if (n == 0)
 		check_find(c, MP_REASON_CHECK_DKIM_NOT_FOUND, NULL,
-		    "no DKIM key at the %zu selectors probed; this does not prove there is no "
-		    "DKIM (selectors cannot be listed; name yours with --selectors)", dk->nprobed);
+		    "no DKIM key at the %zu selector%s probed%s; this does not prove there is no "
+		    "DKIM (selectors cannot be listed; name yours with --selectors)", dk->nprobed,
+		    dk->nprobed == 1 ? "" : "s", dk->nskipped ? " (_domainkey does not exist)" : "");
 }

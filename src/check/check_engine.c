@@ -30,6 +30,13 @@ static const char *const builtin_selectors[] = {
 	NULL,
 };
 
+/* mp_check_dkim_probe_name - the --dkim-probe word */
+const char *
+mp_check_dkim_probe_name(enum mp_check_dkim_probe p)
+{
+	return p == MP_CHECK_DKIM_PROBE_LIKELY ? "likely" : "all";
+}
+
 /* mp_check_builtin_selectors - the list above */
 const char *const *
 mp_check_builtin_selectors(void)
@@ -263,37 +270,51 @@ check_add_sub(struct mp_check *c, const struct mp_dns_client *cl,
 	return MP_OK;
 }
 
+/* hold - s waits for its parent's answer (settle_held) */
+static void
+hold(const struct slot *parent, struct slot *s)
+{
+	if (parent != NULL && s != NULL && !s->answered)
+		s->held = true;
+}
+
+/* settle_one - a held question under parent (whose answer is in): NXDOMAIN
+ * for the parent name itself (no CNAME followed) means nothing exists at
+ * or below it (RFC 8020 §2): s is answered NXDOMAIN without being asked.
+ * Any other answer (data, NODATA for an empty non-terminal, a failure)
+ * lets it be asked. */
+static void
+settle_one(struct mp_check *c, const struct slot *parent, struct slot *s)
+{
+	const struct mp_dns_answer *pa = parent->ans;
+	struct mp_dns_answer *a;
+
+	if (s == NULL || s->answered)
+		return;
+	s->held = false;
+	if (pa == NULL || pa->status != MP_DNS_NXDOMAIN || pa->ncname != 0)
+		return;                            /* collect() hands it out */
+	if ((a = mp_arena_zalloc(&c->arena, sizeof *a)) == NULL) {
+		c->err = MP_ENOMEM;
+		return;
+	}
+	a->qname = mp_str_make(s->q.name, s->q.name_len);
+	a->canonical = a->qname;
+	a->qtype = s->q.type;
+	a->status = MP_DNS_NXDOMAIN;
+	a->dnssec = pa->dnssec;
+	s->ans = a;
+	s->answered = true;                        /* step() dispatches it */
+}
+
 /* settle_held - the parent name of the held questions of this kind has
- * its answer. NXDOMAIN for the name itself (no CNAME followed) means
- * nothing exists at or below it (RFC 8020 §2): each held question is
- * answered NXDOMAIN without being asked. Any other answer (data, NODATA for
- * an empty non-terminal, a failure) lets them be asked. */
+ * its answer: settle each (settle_one) */
 static void
 settle_held(struct mp_check *c, const struct slot *parent, enum slot_kind kind)
 {
-	const struct mp_dns_answer *pa = parent->ans;
-	bool below_nx = pa != NULL && pa->status == MP_DNS_NXDOMAIN && pa->ncname == 0;
-
-	for (struct slot *s = c->slots; s != NULL; s = s->next) {
-		struct mp_dns_answer *a;
-
-		if (!s->held || s->kind != kind)
-			continue;
-		s->held = false;
-		if (!below_nx)
-			continue;                  /* collect() hands it out */
-		if ((a = mp_arena_zalloc(&c->arena, sizeof *a)) == NULL) {
-			c->err = MP_ENOMEM;
-			return;
-		}
-		a->qname = mp_str_make(s->q.name, s->q.name_len);
-		a->canonical = a->qname;
-		a->qtype = s->q.type;
-		a->status = MP_DNS_NXDOMAIN;
-		a->dnssec = pa->dnssec;
-		s->ans = a;
-		s->answered = true;                /* step() dispatches it */
-	}
+	for (struct slot *s = c->slots; s != NULL && c->err == MP_OK; s = s->next)
+		if (s->held && s->kind == kind)
+			settle_one(c, parent, s);
 }
 
 /* dispatch - an answer to whatever asked for it */
@@ -355,12 +376,67 @@ gate_failed(const struct mp_check *c)
 	return c->s_spf->ans->status == MP_DNS_NXDOMAIN && c->s_mx->ans->status == MP_DNS_NXDOMAIN;
 }
 
-/* hold - s waits for its parent's answer (settle_held) */
+/* ask_selectors - the selectors of this wave not yet asked. With
+ * CHECK_DKIM_PARENT_MIN or more, _domainkey.<domain> is asked first (when
+ * it has not been) and they wait for it (RFC 8020); an answer to it
+ * already in settles them at once. */
 static void
-hold(const struct slot *parent, struct slot *s)
+ask_selectors(struct mp_check *c, unsigned wave)
 {
-	if (parent != NULL && s != NULL && !s->answered)
-		s->held = true;
+	struct mp_str d = c->domain;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nkeys_alloc; i++)
+		n += c->sels[i].wave == wave && !c->sels[i].asked;
+	if (n == 0)
+		return;
+	if (c->s_domainkey == NULL && n >= (c->opts.dkim_probe == MP_CHECK_DKIM_PROBE_LIKELY ?
+	    CHECK_DKIM_PARENT_MIN_LIKELY : CHECK_DKIM_PARENT_MIN))
+		c->s_domainkey = check_ask(c, MP_DNS_T_TXT, check_printf(c, "_domainkey.%s", d.ptr),
+		    K_DKIM_PARENT, 0, 0);
+	for (size_t i = 0; i < c->nkeys_alloc && c->err == MP_OK; i++) {
+		struct slot *s;
+
+		if (c->sels[i].wave != wave || c->sels[i].asked)
+			continue;
+		c->sels[i].asked = true;
+		c->res.dkim.nprobed++;
+		s = check_ask(c, MP_DNS_T_TXT, check_printf(c, "%s._domainkey.%s",
+		    c->keys[i].selector.ptr, d.ptr), K_DKIM, i, 0);
+		if (c->s_domainkey != NULL && c->s_domainkey->processed)
+			settle_one(c, c->s_domainkey, s);
+		else
+			hold(c->s_domainkey, s);
+	}
+}
+
+/* dkim_second_wave - --dkim-probe likely: once every first-wave selector
+ * has its answer, the rest of the list is asked only when none of them
+ * has a key record and _domainkey.<domain> is not NXDOMAIN (a domain with
+ * a key there has it as an empty non-terminal, RFC 8020) */
+static void
+dkim_second_wave(struct mp_check *c)
+{
+	const struct slot *p = c->s_domainkey;
+
+	if (c->wave2_decided || !c->gate_open || c->opts.dkim_probe != MP_CHECK_DKIM_PROBE_LIKELY)
+		return;
+	for (const struct slot *s = c->slots; s != NULL; s = s->next)
+		if (s->kind == K_DKIM && !s->processed)
+			return;
+	c->wave2_decided = true;
+	for (size_t i = 0; i < c->nkeys_alloc; i++)
+		if (c->sels[i].asked && (c->keys[i].state == MP_CHECK_ST_PRESENT ||
+		    c->keys[i].state == MP_CHECK_ST_INVALID))
+			goto skip;
+	if (p != NULL && p->processed && p->ans != NULL && p->ans->status == MP_DNS_NXDOMAIN &&
+	    p->ans->ncname == 0)
+		goto skip;
+	ask_selectors(c, 2);
+	return;
+skip:
+	for (size_t i = 0; i < c->nkeys_alloc; i++)
+		c->res.dkim.nskipped += !c->sels[i].asked;
 }
 
 /* open_gate - every other independent question at once, and the sub-cores
@@ -369,20 +445,16 @@ hold(const struct slot *parent, struct slot *s)
  * (RFC 8020): the selectors for _domainkey (with CHECK_DKIM_PARENT_MIN
  * selectors or more), _dmarc.<probe> for the probe's A. A domain with no
  * DKIM costs one question instead of twenty, and the probe one instead of
- * two. */
+ * two. With --dkim-probe likely only the first wave of selectors is asked
+ * here (dkim_second_wave). */
 static void
 open_gate(struct mp_check *c)
 {
 	struct mp_str d = c->domain;
-	size_t nsel = 0;
 
 	c->gate_open = true;
-	if (c->nkeys_alloc >= CHECK_DKIM_PARENT_MIN)
-		c->s_domainkey = check_ask(c, MP_DNS_T_TXT, check_printf(c, "_domainkey.%s", d.ptr),
-		    K_DKIM_PARENT, 0, 0);
-	for (size_t i = 0; i < c->nkeys_alloc; i++, nsel++)
-		hold(c->s_domainkey, check_ask(c, MP_DNS_T_TXT, check_printf(c, "%s._domainkey.%s",
-		    c->keys[i].selector.ptr, d.ptr), K_DKIM, i, 0));
+	check_dkim_derive(c);
+	ask_selectors(c, 1);
 	check_ask(c, MP_DNS_T_TXT, check_printf(c, "_mta-sts.%s", d.ptr), K_MTA_STS, 0, 0);
 	check_ask(c, MP_DNS_T_TXT, check_printf(c, "_smtp._tls.%s", d.ptr), K_TLSRPT, 0, 0);
 	check_ask(c, MP_DNS_T_TXT, check_printf(c, "default._bimi.%s", d.ptr), K_BIMI, 0, 0);
@@ -390,7 +462,6 @@ open_gate(struct mp_check *c)
 	c->s_probe_dmarc = check_ask(c, MP_DNS_T_TXT, check_printf(c, "_dmarc.%s", c->probe.ptr),
 	    K_PROBE_DMARC, 0, 0);
 	hold(c->s_probe_a, c->s_probe_dmarc);
-	c->res.dkim.nprobed = nsel;
 	check_spf_start(c);
 	check_dmarc_start(c);
 }
@@ -553,6 +624,11 @@ mp_check_run(struct mp_check *c)
 				step(c);
 		}
 	}
+	if (c->err == MP_OK) {
+		dkim_second_wave(c);
+		if (c->err == MP_OK)
+			step(c);
+	}
 	if (c->err == MP_OK && !c->bad_domain && outstanding(c)) {
 		collect(c);
 		if (c->err == MP_OK)
@@ -658,37 +734,55 @@ probe_label(struct mp_check *c)
 	return check_printf(c, "mp-nx-%08llx", (unsigned long long)(h & 0xffffffffu));
 }
 
-/* add_selectors - the selector list, de-duplicated, into c->keys */
+/* check_add_selector - sel into c->keys, once; false when the list is
+ * full or on ENOMEM (c->err set) */
+bool
+check_add_selector(struct mp_check *c, struct mp_str sel, unsigned wave, bool user)
+{
+	size_t n = c->nkeys_alloc;
+
+	if (sel.len == 0 || sel.len > MP_LIMIT_DNS_LABEL * 4)
+		return true;
+	for (size_t j = 0; j < n; j++)
+		if (mp_str_eq_nocase(c->keys[j].selector, sel)) {
+			if (wave < c->sels[j].wave && !c->sels[j].asked)
+				c->sels[j].wave = (unsigned char)wave;
+			return true;
+		}
+	if (n >= MP_LIMIT_CHECK_SELECTORS)
+		return false;
+	memset(&c->keys[n], 0, sizeof c->keys[n]);
+	c->keys[n].selector = mp_arena_strdup(&c->arena, sel);
+	if (c->keys[n].selector.ptr == NULL) {
+		c->err = MP_ENOMEM;
+		return false;
+	}
+	c->keys[n].state = MP_CHECK_ST_UNKNOWN;
+	c->sels[n] = (struct check_sel){ .wave = (unsigned char)wave, .user = user };
+	c->nkeys_alloc = n + 1;
+	return true;
+}
+
+/* add_selectors - --selectors (wave 1) then the built-in list (wave 2 in
+ * likely mode, where the gate's answers add the derived ones) */
 static bool
 add_selectors(struct mp_check *c, const struct mp_check_opts *o)
 {
-	size_t max = MP_LIMIT_CHECK_SELECTORS, n = 0;
+	size_t max = MP_LIMIT_CHECK_SELECTORS;
+	unsigned builtin_wave = o && o->dkim_probe == MP_CHECK_DKIM_PROBE_LIKELY ? 2 : 1;
 
 	c->keys = mp_arena_alloc(&c->arena, max * sizeof *c->keys);   /* zeroed as used */
-	if (c->keys == NULL)
+	c->sels = mp_arena_alloc(&c->arena, max * sizeof *c->sels);
+	if (c->keys == NULL || c->sels == NULL)
 		return false;
-	for (size_t pass = 0; pass < 2; pass++) {
-		size_t count = pass == 0 ? (o && o->nselectors ? o->nselectors : 0) :
-		    (o && o->no_builtin_selectors ? 0 : sizeof builtin_selectors / sizeof builtin_selectors[0] - 1);
-		for (size_t i = 0; i < count && n < max; i++) {
-			struct mp_str sel = pass == 0 ? o->selectors[i] : mp_str_c(builtin_selectors[i]);
-			bool dup = false;
-
-			if (sel.len == 0 || sel.len > MP_LIMIT_DNS_LABEL * 4)
-				continue;
-			for (size_t j = 0; j < n; j++)
-				dup = dup || mp_str_eq_nocase(c->keys[j].selector, sel);
-			if (dup)
-				continue;
-			memset(&c->keys[n], 0, sizeof c->keys[n]);
-			c->keys[n].selector = mp_arena_strdup(&c->arena, sel);
-			if (c->keys[n].selector.ptr == NULL)
-				return false;
-			c->keys[n].state = MP_CHECK_ST_UNKNOWN;
-			n++;
-		}
-	}
-	c->nkeys_alloc = n;
+	for (size_t i = 0; o && i < o->nselectors && c->nkeys_alloc < max; i++)
+		if (!check_add_selector(c, o->selectors[i], 1, true))
+			return false;
+	if (o && o->no_builtin_selectors)
+		return true;
+	for (size_t i = 0; builtin_selectors[i] != NULL && c->nkeys_alloc < max; i++)
+		if (!check_add_selector(c, mp_str_c(builtin_selectors[i]), builtin_wave, false))
+			return false;
 	return true;
 }
 
@@ -713,6 +807,7 @@ mp_check_new(struct mp_str domain, const struct mp_check_opts *o)
 		return NULL;
 	}
 	c->res.domain = c->domain;
+	c->res.dkim.probe = c->opts.dkim_probe;
 	if (!c->bad_domain)
 		c->probe = check_printf(c, "%s.%s", probe_label(c).ptr, c->domain.ptr);
 	if (c->err != MP_OK) {

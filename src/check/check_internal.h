@@ -70,10 +70,24 @@ struct check_sub {
 	void (*release)(void *core);
 };
 
+/* A DKIM selector's wave (--dkim-probe likely): wave 1 is asked when the
+ * gate opens, wave 2 only when wave 1 found no key; with --dkim-probe all
+ * every selector is in wave 1. */
+struct check_sel {
+	unsigned char wave;
+	bool user;          /* --selectors */
+	bool asked;         /* a slot exists (asked, or settled by _domainkey) */
+};
+
 #define CHECK_SUBS 4
 /* Selectors from which _domainkey.<domain> is asked first: below that,
  * the extra question costs more than it can spare. */
 #define CHECK_DKIM_PARENT_MIN 4
+/* The same for a --dkim-probe likely wave: a first wave that finds
+ * nothing is followed by _domainkey anyway (before the second wave), so
+ * asking it first pays off sooner. 3 = the self-hosted defaults; a
+ * provider's one or two selectors are asked straight away. */
+#define CHECK_DKIM_PARENT_MIN_LIKELY 3
 
 struct mp_check {
 	struct mp_arena arena;
@@ -100,7 +114,9 @@ struct mp_check {
 	struct slot *s_spf, *s_dmarc, *s_mx, *s_probe_a, *s_probe_dmarc, *s_domainkey;
 
 	struct mp_check_dkim_key *keys;   /* one per selector probed */
+	struct check_sel *sels;           /* beside keys: wave, asked */
 	size_t nkeys_alloc;
+	bool wave2_decided;               /* likely probe: the second wave asked or not */
 	struct mp_check_mx_host *hosts;
 
 	struct mp_check_finding *findings;
@@ -148,6 +164,13 @@ void check_mx_answer(struct mp_check *c, struct slot *s);
 void check_mx_rules(struct mp_check *c);
 void check_dkim_answer(struct mp_check *c, struct slot *s);
 void check_dkim_rules(struct mp_check *c);
+/* Add selectors derived from the domain's MX hosts and SPF includes
+ * (provider patterns) to wave 1; in likely mode with none derived and no
+ * --selectors, default/dkim/mail. Called once the gate is open. */
+void check_dkim_derive(struct mp_check *c);
+/* A selector into c->keys (de-duplicated; an existing one moves to the
+ * earlier wave). false on ENOMEM or when the list is full. */
+bool check_add_selector(struct mp_check *c, struct mp_str sel, unsigned wave, bool user);
 void check_spf_start(struct mp_check *c);
 void check_spf_answer(struct mp_check *c, struct slot *s);
 void check_spf_rules(struct mp_check *c);

@@ -96,6 +96,7 @@ dkim_json(const struct mp_check_dkim *d)
 {
 	json_t *o = json_object(), *keys = json_array();
 
+	json_object_set_new(o, "probe", json_string(mp_check_dkim_probe_name(d->probe)));
 	json_object_set_new(o, "probed", json_integer((json_int_t)d->nprobed));
 	for (size_t i = 0; i < d->nkeys; i++) {
 		const struct mp_check_dkim_key *k = &d->keys[i];

@@ -32,6 +32,7 @@ enum {
 	OPT_WINDOW,
 	OPT_SELECTORS,
 	OPT_ONLY_SELECTORS,
+	OPT_DKIM_PROBE,
 	OPT_NO_FCRDNS,
 	OPT_NO_PROGRESS,
 	OPT_PROBE_LABEL,
@@ -50,6 +51,7 @@ static const struct option longopts[] = {
 	{ "max-queries", required_argument, NULL, OPT_WINDOW },
 	{ "selectors", required_argument, NULL, OPT_SELECTORS },
 	{ "only-selectors", no_argument, NULL, OPT_ONLY_SELECTORS },
+	{ "dkim-probe", required_argument, NULL, OPT_DKIM_PROBE },
 	{ "no-fcrdns", no_argument, NULL, OPT_NO_FCRDNS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "probe-label", required_argument, NULL, OPT_PROBE_LABEL },
@@ -77,6 +79,11 @@ static const char usage_text[] =
 	"  --max-queries N     bulk: DNS questions in flight at most (default 500)\n"
 	"  --selectors A,B     DKIM selectors to probe besides the built-in list\n"
 	"  --only-selectors    probe only the --selectors ones\n"
+	"  --dkim-probe all|likely\n"
+	"                      all: every selector at once (default for DOMAIN...);\n"
+	"                      likely (default for --bulk): the provider's selectors\n"
+	"                      (from MX and SPF) or default/dkim/mail first, the\n"
+	"                      rest of the list only when those have no key\n"
 	"  --no-fcrdns         skip reverse DNS of MX addresses\n"
 	"  --no-progress       no progress bar on stderr\n"
 	"  --psl FILE          public suffix list for the RFC 7489 comparison\n"
@@ -87,7 +94,7 @@ static const char usage_text[] =
 	"2 usage error, 3 DNS failures kept some answers unknown.\n";
 
 struct opts {
-	bool json, ordered, progress, no_psl;
+	bool json, ordered, progress, no_psl, probe_set;
 	const char *html, *bulk, *psl;
 	size_t concurrency;
 	uint64_t qps, window;
@@ -167,6 +174,17 @@ parse_opts(struct opts *o, int argc, char **argv, int *rc)
 			}
 			break;
 		case OPT_ONLY_SELECTORS: o->check.no_builtin_selectors = true; break;
+		case OPT_DKIM_PROBE:
+			if (strcmp(optarg, "all") == 0) {
+				o->check.dkim_probe = MP_CHECK_DKIM_PROBE_ALL;
+			} else if (strcmp(optarg, "likely") == 0) {
+				o->check.dkim_probe = MP_CHECK_DKIM_PROBE_LIKELY;
+			} else {
+				*rc = mp_cli_usage_error("check", "--dkim-probe wants all or likely");
+				return -1;
+			}
+			o->probe_set = true;
+			break;
 		case OPT_NO_FCRDNS: o->check.skip_fcrdns = true; break;
 		case OPT_NO_PROGRESS: o->progress = false; break;
 		case OPT_PROBE_LABEL: o->check.probe_label = mp_str_c(optarg); break;
@@ -741,6 +759,9 @@ mp_cli_check(int argc, char **argv)
 		return mp_cli_usage_error("check", "which domain? (or --bulk FILE)");
 	if (o.bulk != NULL && first < argc)
 		return mp_cli_usage_error("check", "give domains either as arguments or with --bulk");
+	/* a bulk scan asks the likely selectors: a third of the questions */
+	if (!o.probe_set && o.bulk != NULL)
+		o.check.dkim_probe = MP_CHECK_DKIM_PROBE_LIKELY;
 	if (!o.no_psl) {
 		struct mp_why why;
 

@@ -429,11 +429,11 @@ asked(const struct recorder *r, const char *text)
 /* run_recorded - like run_case, recording the questions into *rec */
 static void
 run_recorded(struct run *rn, const char *zone, const char *domain, const struct fail *f,
-             struct recorder *rec)
+             const struct mp_check_opts *o, struct recorder *rec)
 {
 	struct mp_dns_client cl;
 
-	run_setup(rn, zone, domain, f, NULL);
+	run_setup(rn, zone, domain, f, o);
 	memset(rec, 0, sizeof *rec);
 	mp_check_client(rn->c, &rec->inner);
 	cl = (struct mp_dns_client){ rec, rec_run, rec_questions, rec_answer };
@@ -456,7 +456,7 @@ test_rfc8020_cut(void **state)
 	/* no DKIM at all: one question instead of twenty */
 	run_recorded(&rn, "n.test. TXT \"" SPF_OK "\"\nn.test. MX 10 mx.good.test.\n"
 	    "_dmarc.n.test. TXT \"v=DMARC1; p=reject; rua=mailto:d@n.test\"\n", "n.test",
-	    &sel_fail, &rec);
+	    &sel_fail, NULL, &rec);
 	assert_int_equal(asked(&rec, "TXT _domainkey.n.test"), 1);
 	assert_int_equal(asked(&rec, "._domainkey.n.test"), 0);
 	assert_int_equal(asked(&rec, "A nx-probe.n.test"), 1);
@@ -471,22 +471,157 @@ test_rfc8020_cut(void **state)
 	run_free(&rn);
 
 	/* a key under _domainkey (an empty non-terminal): every selector */
-	run_recorded(&rn, GOOD, "good.test", NULL, &rec);
+	run_recorded(&rn, GOOD, "good.test", NULL, NULL, &rec);
 	assert_int_equal(asked(&rec, "._domainkey.good.test"), 20);
 	assert_int_equal(rn.res->dkim.nkeys, 1);
 	assert_int_equal(rn.res->verdict, MP_CHECK_PROTECTED);
 	run_free(&rn);
 
 	/* the probe name exists (wildcard): its _dmarc is asked */
-	run_recorded(&rn, GOOD "*.good.test. A 192.0.2.1\n", "good.test", NULL, &rec);
+	run_recorded(&rn, GOOD "*.good.test. A 192.0.2.1\n", "good.test", NULL, NULL, &rec);
 	assert_int_equal(asked(&rec, "TXT _dmarc.nx-probe.good.test"), 1);
 	run_free(&rn);
 
 	/* NXDOMAIN at the end of a CNAME says nothing about _domainkey itself */
 	run_recorded(&rn, "c.test. TXT \"" SPF_OK "\"\nc.test. MX 10 mx.good.test.\n"
 	    "_dmarc.c.test. TXT \"v=DMARC1; p=reject; rua=mailto:d@c.test\"\n"
-	    "_domainkey.c.test. CNAME gone.test.\n", "c.test", NULL, &rec);
+	    "_domainkey.c.test. CNAME gone.test.\n", "c.test", NULL, NULL, &rec);
 	assert_int_equal(asked(&rec, "._domainkey.c.test"), 20);
+	run_free(&rn);
+}
+
+/* Provider zones for the likely probe: Google Workspace, Microsoft 365
+ * (selector1/selector2 CNAMEs into onmicrosoft.com) and SendGrid. */
+#define PROVIDERS                                                              \
+	"aspmx.l.google.com. A 192.0.2.100\n"                                  \
+	"_spf.google.com. TXT \"v=spf1 ip4:192.0.2.0/24 ~all\"\n"              \
+	"m-test.mail.protection.outlook.com. A 192.0.2.101\n"                  \
+	"sendgrid.net. TXT \"v=spf1 ip4:198.51.100.0/24 -all\"\n"              \
+	"selector1-m-test._domainkey.t.onmicrosoft.com. TXT \"v=DKIM1; k=rsa; p=" KEY2048 "\"\n"
+
+#define DMARC_OK(d) "_dmarc." d ". TXT \"v=DMARC1; p=reject; rua=mailto:d@" d "\"\n"
+
+/* test_likely_probe - issue 6 (bulk speed): --dkim-probe likely asks the
+ * provider's selectors (from MX and SPF includes), else default/dkim/mail,
+ * and the rest of the built-in list only when those have no key and
+ * _domainkey exists; --dkim-probe all asks every one */
+static void
+test_likely_probe(void **state)
+{
+	static struct recorder rec;
+	struct mp_check_opts likely = { 0 }, all = { 0 }, only = { 0 };
+	struct mp_str sel = MP_STR_LIT("s2024");
+	struct run rn;
+
+	(void)state;
+	likely.probe_label = all.probe_label = only.probe_label = MP_STR_LIT("nx-probe");
+	likely.dkim_probe = only.dkim_probe = MP_CHECK_DKIM_PROBE_LIKELY;
+	only.selectors = &sel;
+	only.nselectors = 1;
+	only.no_builtin_selectors = true;
+
+	/* Google Workspace by MX: google only, no _domainkey question */
+	run_recorded(&rn, PROVIDERS DMARC_OK("g.test") "g.test. MX 1 aspmx.l.google.com.\n"
+	    "g.test. TXT \"v=spf1 include:_spf.google.com -all\"\n"
+	    "google._domainkey.g.test. TXT \"v=DKIM1; p=" KEY2048 "\"\n", "g.test", NULL, &likely, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.g.test"), 1);
+	assert_int_equal(asked(&rec, "TXT _domainkey.g.test"), 0);
+	assert_int_equal(asked(&rec, "TXT google._domainkey.g.test"), 1);
+	assert_int_equal(rn.res->dkim.probe, MP_CHECK_DKIM_PROBE_LIKELY);
+	assert_int_equal(rn.res->dkim.nprobed, 1);
+	assert_int_equal(rn.res->dkim.nskipped, 20 - 1);
+	assert_int_equal(rn.res->dkim.nkeys, 1);
+	assert_int_equal(rn.res->dkim.nunknown, 0);
+	assert_int_equal(rn.res->verdict, MP_CHECK_PROTECTED);
+	assert_int_equal(rn.res->nqueries, rec.n);
+	run_free(&rn);
+
+	/* the same domain with every selector at once */
+	run_recorded(&rn, PROVIDERS DMARC_OK("g.test") "g.test. MX 1 aspmx.l.google.com.\n"
+	    "g.test. TXT \"v=spf1 include:_spf.google.com -all\"\n"
+	    "google._domainkey.g.test. TXT \"v=DKIM1; p=" KEY2048 "\"\n", "g.test", NULL, &all, &rec);
+	assert_int_equal(asked(&rec, "TXT _domainkey.g.test"), 1);
+	assert_int_equal(asked(&rec, "._domainkey.g.test"), 20);
+	assert_int_equal(rn.res->dkim.nprobed, 20);
+	assert_int_equal(rn.res->dkim.nskipped, 0);
+	run_free(&rn);
+
+	/* Microsoft 365 by MX: selector1/selector2 (CNAMEs), nothing else */
+	run_recorded(&rn, PROVIDERS DMARC_OK("m.test") "m.test. MX 0 m-test.mail.protection.outlook.com.\n"
+	    "m.test. TXT \"v=spf1 include:spf.protection.outlook.com -all\"\n"
+	    "selector1._domainkey.m.test. CNAME selector1-m-test._domainkey.t.onmicrosoft.com.\n",
+	    "m.test", NULL, &likely, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.m.test"), 2);
+	assert_int_equal(asked(&rec, "TXT _domainkey.m.test"), 0);
+	assert_int_equal(asked(&rec, "TXT selector2._domainkey.m.test"), 1);
+	assert_int_equal(rn.res->dkim.nkeys, 1);
+	assert_string_equal(rn.res->dkim.keys[0].cname.ptr,
+	    "selector1-m-test._domainkey.t.onmicrosoft.com");
+	assert_false(has(rn.res, "dkim-provider-not-enabled"));
+	run_free(&rn);
+
+	/* an ESP by SPF include (s1, s2 for SendGrid), beside Google's MX */
+	run_recorded(&rn, PROVIDERS DMARC_OK("e.test") "e.test. MX 1 aspmx.l.google.com.\n"
+	    "e.test. TXT \"v=spf1 include:_spf.google.com ~include:sendgrid.net -all\"\n"
+	    "s1._domainkey.e.test. TXT \"v=DKIM1; p=" KEY2048 "\"\n", "e.test", NULL, &likely, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.e.test"), 3);   /* google, s1, s2 */
+	assert_int_equal(asked(&rec, "TXT _domainkey.e.test"), 1);
+	assert_int_equal(rn.res->dkim.nkeys, 1);
+	assert_true(has(rn.res, "dkim-provider-not-enabled"));    /* no google key */
+	run_free(&rn);
+
+	/* self-hosted: _domainkey, then default/dkim/mail; a key at one of
+	 * them ends the probe */
+	run_recorded(&rn, GOOD "default._domainkey.good.test. TXT \"v=DKIM1; p=" KEY1024 "\"\n",
+	    "good.test", NULL, &likely, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.good.test"), 3);
+	assert_int_equal(asked(&rec, "TXT _domainkey.good.test"), 1);
+	assert_int_equal(asked(&rec, "TXT selector1._domainkey.good.test"), 0);
+	assert_int_equal(rn.res->dkim.nkeys, 1);
+	assert_true(has(rn.res, "dkim-key-weak"));
+	assert_int_equal(rn.res->verdict, MP_CHECK_AT_RISK);
+	run_free(&rn);
+
+	/* self-hosted with its key elsewhere in the list (selector1): the
+	 * first wave finds nothing, _domainkey exists, the rest is asked */
+	run_recorded(&rn, GOOD, "good.test", NULL, &likely, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.good.test"), 20);
+	assert_int_equal(asked(&rec, "TXT selector1._domainkey.good.test"), 1);
+	assert_int_equal(rn.res->dkim.nprobed, 20);
+	assert_int_equal(rn.res->dkim.nkeys, 1);
+	assert_int_equal(rn.res->verdict, MP_CHECK_PROTECTED);
+	run_free(&rn);
+
+	/* Google by MX without DKIM: google, then _domainkey (NXDOMAIN), done */
+	run_recorded(&rn, PROVIDERS DMARC_OK("n.test") "n.test. MX 1 aspmx.l.google.com.\n"
+	    "n.test. TXT \"v=spf1 include:_spf.google.com -all\"\n", "n.test", NULL, &likely, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.n.test"), 1);
+	assert_int_equal(asked(&rec, "TXT _domainkey.n.test"), 1);
+	assert_int_equal(rn.res->dkim.nkeys, 0);
+	assert_true(has(rn.res, "dkim-not-found"));
+	assert_true(has(rn.res, "dkim-provider-not-enabled"));
+	run_free(&rn);
+
+	/* a selector failing in the first wave: the rest is asked too, and
+	 * the failure is counted */
+	{
+		const struct fail f = { "google._domainkey.g.test", MP_DNS_T_TXT, MP_DNS_SERVFAIL };
+
+		run_recorded(&rn, PROVIDERS DMARC_OK("g.test") "g.test. MX 1 aspmx.l.google.com.\n"
+		    "g.test. TXT \"v=spf1 -all\"\nmail._domainkey.g.test. TXT \"v=DKIM1; p=" KEY2048 "\"\n",
+		    "g.test", &f, &likely, &rec);
+		assert_int_equal(rn.res->dkim.nunknown, 1);
+		assert_int_equal(rn.res->dkim.nkeys, 1);
+		assert_int_equal(asked(&rec, "TXT mail._domainkey.g.test"), 1);
+		run_free(&rn);
+	}
+
+	/* --only-selectors: those alone, nothing derived */
+	run_recorded(&rn, PROVIDERS DMARC_OK("g.test") "g.test. MX 1 aspmx.l.google.com.\n"
+	    "g.test. TXT \"v=spf1 -all\"\n", "g.test", NULL, &only, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.g.test"), 1);
+	assert_int_equal(asked(&rec, "TXT s2024._domainkey.g.test"), 1);
+	assert_int_equal(rn.res->dkim.nprobed, 1);
 	run_free(&rn);
 }
 
@@ -617,6 +752,7 @@ main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_extra_selector),
 		cmocka_unit_test(test_rfc8020_cut),
+		cmocka_unit_test(test_likely_probe),
 		cmocka_unit_test(test_fixes),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_text_80_columns),
