@@ -63,7 +63,8 @@ enum mp_check_state {
 	MP_CHECK_ST_PRESENT,      /* there and well formed */
 	MP_CHECK_ST_INVALID,      /* there but broken */
 	MP_CHECK_ST_UNKNOWN,      /* DNS failure: could not tell */
-	MP_CHECK_ST_NOT_CHECKED,  /* this build cannot check it yet */
+	MP_CHECK_ST_NOT_CHECKED,  /* not looked up: skipped (--no-fcrdns), not
+	                           * applicable (MTA-STS of a null MX), or ended early */
 };
 
 struct mp_check_finding {

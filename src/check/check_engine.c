@@ -455,8 +455,15 @@ open_gate(struct mp_check *c)
 	c->gate_open = true;
 	check_dkim_derive(c);
 	ask_selectors(c, 1);
-	check_ask(c, MP_DNS_T_TXT, check_printf(c, "_mta-sts.%s", d.ptr), K_MTA_STS, 0, 0);
-	check_ask(c, MP_DNS_T_TXT, check_printf(c, "_smtp._tls.%s", d.ptr), K_TLSRPT, 0, 0);
+	if (c->res.mx.null_mx && c->res.mx.nhosts == 0) {
+		/* RFC 7505: no mail is accepted, so no inbound TLS policy
+		 * (MTA-STS) or TLS failure report (TLS-RPT) can apply */
+		c->res.mta_sts.state = MP_CHECK_ST_NOT_CHECKED;
+		c->res.tls_rpt.state = MP_CHECK_ST_NOT_CHECKED;
+	} else {
+		check_ask(c, MP_DNS_T_TXT, check_printf(c, "_mta-sts.%s", d.ptr), K_MTA_STS, 0, 0);
+		check_ask(c, MP_DNS_T_TXT, check_printf(c, "_smtp._tls.%s", d.ptr), K_TLSRPT, 0, 0);
+	}
 	check_ask(c, MP_DNS_T_TXT, check_printf(c, "default._bimi.%s", d.ptr), K_BIMI, 0, 0);
 	c->s_probe_a = check_ask(c, MP_DNS_T_A, c->probe, K_PROBE_A, 0, 0);
 	c->s_probe_dmarc = check_ask(c, MP_DNS_T_TXT, check_printf(c, "_dmarc.%s", c->probe.ptr),

@@ -214,9 +214,13 @@ summaries(struct mp_buf *b, const struct mp_check_result *r)
 	}
 	summary_line(b, "MX", line[0] ? mp_str_c(line) :
 	    mp_str_c(r->mx.state == MP_CHECK_ST_ABSENT ? "none" : mp_check_state_name(r->mx.state)));
-	snprintf(line, sizeof line, "MTA-STS %s, TLS-RPT %s, BIMI %s",
-	    mp_check_state_name(r->mta_sts.state), mp_check_state_name(r->tls_rpt.state),
-	    mp_check_state_name(r->bimi.state));
+	if (r->mx.null_mx && r->mx.nhosts == 0)
+		snprintf(line, sizeof line, "MTA-STS, TLS-RPT not needed (null MX), BIMI %s",
+		    mp_check_state_name(r->bimi.state));
+	else
+		snprintf(line, sizeof line, "MTA-STS %s, TLS-RPT %s, BIMI %s",
+		    mp_check_state_name(r->mta_sts.state), mp_check_state_name(r->tls_rpt.state),
+		    mp_check_state_name(r->bimi.state));
 	summary_line(b, "Other", mp_str_c(line));
 }
 

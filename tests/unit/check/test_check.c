@@ -616,6 +616,17 @@ test_likely_probe(void **state)
 		run_free(&rn);
 	}
 
+	/* a null MX (RFC 7505) accepts no mail: no MTA-STS or TLS-RPT to ask */
+	run_recorded(&rn, "p.test. MX 0 .\np.test. TXT \"v=spf1 -all\"\n"
+	    "_dmarc.p.test. TXT \"v=DMARC1; p=reject; sp=reject\"\n", "p.test", NULL, &likely, &rec);
+	assert_int_equal(asked(&rec, "_mta-sts.p.test"), 0);
+	assert_int_equal(asked(&rec, "_smtp._tls.p.test"), 0);
+	assert_int_equal(asked(&rec, "TXT default._bimi.p.test"), 1);
+	assert_int_equal(rn.res->mta_sts.state, MP_CHECK_ST_NOT_CHECKED);
+	assert_int_equal(rn.res->tls_rpt.state, MP_CHECK_ST_NOT_CHECKED);
+	assert_int_equal(rn.res->verdict, MP_CHECK_PROTECTED);
+	run_free(&rn);
+
 	/* --only-selectors: those alone, nothing derived */
 	run_recorded(&rn, PROVIDERS DMARC_OK("g.test") "g.test. MX 1 aspmx.l.google.com.\n"
 	    "g.test. TXT \"v=spf1 -all\"\n", "g.test", NULL, &only, &rec);
