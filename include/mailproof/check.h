@@ -121,7 +121,8 @@ struct mp_check_dkim {
 	enum mp_check_dkim_probe probe;
 	size_t nprobed;                   /* selectors looked up (asked, or
 	                                   * answered by _domainkey's NXDOMAIN) */
-	size_t nskipped;                  /* likely: built-in ones not asked */
+	size_t nskipped;                  /* likely: selectors not asked (a key was
+	                                   * found in the first wave) */
 	size_t nkeys;                     /* selectors with a record */
 	const struct mp_check_dkim_key *keys;
 	size_t nunknown;                  /* selectors whose query failed */

@@ -312,7 +312,7 @@ check_dkim_rules(struct mp_check *c)
 	provider_rules(c);
 	if (n == 0)
 		check_find(c, MP_REASON_CHECK_DKIM_NOT_FOUND, NULL,
-		    "no DKIM key at the %zu selector%s probed%s; this does not prove there is no "
+		    "no DKIM key at the %zu selector%s probed; this does not prove there is no "
 		    "DKIM (selectors cannot be listed; name yours with --selectors)", dk->nprobed,
-		    dk->nprobed == 1 ? "" : "s", dk->nskipped ? " (_domainkey does not exist)" : "");
+		    dk->nprobed == 1 ? "" : "s");
 }

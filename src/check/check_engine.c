@@ -412,13 +412,11 @@ ask_selectors(struct mp_check *c, unsigned wave)
 
 /* dkim_second_wave - --dkim-probe likely: once every first-wave selector
  * has its answer, the rest of the list is asked only when none of them
- * has a key record and _domainkey.<domain> is not NXDOMAIN (a domain with
- * a key there has it as an empty non-terminal, RFC 8020) */
+ * has a key record. Behind an NXDOMAIN for _domainkey.<domain> (RFC 8020)
+ * they are answered without being asked, as with --dkim-probe all. */
 static void
 dkim_second_wave(struct mp_check *c)
 {
-	const struct slot *p = c->s_domainkey;
-
 	if (c->wave2_decided || !c->gate_open || c->opts.dkim_probe != MP_CHECK_DKIM_PROBE_LIKELY)
 		return;
 	for (const struct slot *s = c->slots; s != NULL; s = s->next)
@@ -427,16 +425,12 @@ dkim_second_wave(struct mp_check *c)
 	c->wave2_decided = true;
 	for (size_t i = 0; i < c->nkeys_alloc; i++)
 		if (c->sels[i].asked && (c->keys[i].state == MP_CHECK_ST_PRESENT ||
-		    c->keys[i].state == MP_CHECK_ST_INVALID))
-			goto skip;
-	if (p != NULL && p->processed && p->ans != NULL && p->ans->status == MP_DNS_NXDOMAIN &&
-	    p->ans->ncname == 0)
-		goto skip;
+		    c->keys[i].state == MP_CHECK_ST_INVALID)) {
+			for (size_t j = 0; j < c->nkeys_alloc; j++)
+				c->res.dkim.nskipped += !c->sels[j].asked;
+			return;
+		}
 	ask_selectors(c, 2);
-	return;
-skip:
-	for (size_t i = 0; i < c->nkeys_alloc; i++)
-		c->res.dkim.nskipped += !c->sels[i].asked;
 }
 
 /* open_gate - every other independent question at once, and the sub-cores

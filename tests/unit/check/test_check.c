@@ -592,6 +592,16 @@ test_likely_probe(void **state)
 	assert_int_equal(rn.res->verdict, MP_CHECK_PROTECTED);
 	run_free(&rn);
 
+	/* self-hosted without DKIM: _domainkey (NXDOMAIN) answers all 20 */
+	run_recorded(&rn, "x.test. TXT \"" SPF_OK "\"\nx.test. MX 10 mx.good.test.\n" DMARC_OK("x.test"),
+	    "x.test", NULL, &likely, &rec);
+	assert_int_equal(asked(&rec, "._domainkey.x.test"), 0);
+	assert_int_equal(asked(&rec, "TXT _domainkey.x.test"), 1);
+	assert_int_equal(rn.res->dkim.nprobed, 20);
+	assert_int_equal(rn.res->dkim.nskipped, 0);
+	assert_true(has(rn.res, "dkim-not-found"));
+	run_free(&rn);
+
 	/* Google by MX without DKIM: google, then _domainkey (NXDOMAIN), done */
 	run_recorded(&rn, PROVIDERS DMARC_OK("n.test") "n.test. MX 1 aspmx.l.google.com.\n"
 	    "n.test. TXT \"v=spf1 include:_spf.google.com -all\"\n", "n.test", NULL, &likely, &rec);
