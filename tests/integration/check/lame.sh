@@ -8,7 +8,10 @@
 # DNS clients (libunbound, the UDP stub) are run; every verdict and its
 # deciding finding is asserted (verify.py).
 # With MODE "bench" only the bench's settings are run (UDP client, 2,000
-# domains in flight, the default --max-queries, --timeout 5).
+# domains in flight, the default --max-queries, --timeout 5) on the bench's
+# world (gen.py --world providers: real provider zones, each stubbed to NSD,
+# selectors that follow the provider, co.bulk.test under --psl) with the
+# engine's default DKIM probing (no --only-selectors list).
 # usage: lame.sh MAILPROOF [N] [NBAD] [MODE]
 set -euo pipefail
 mailproof=$1
@@ -27,11 +30,18 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-fast="--only-selectors --selectors google,selector1,selector2,k1,s1,default,dkim,mail --no-fcrdns"
+# default mode: the generator's selectors only, no reverse DNS (fast under ASan)
+extra="--only-selectors --selectors google,selector1,selector2,k1,s1,default,dkim,mail --no-fcrdns"
+world=
+[ "$mode" != bench ] || { world="--world providers"; extra="--psl $work/psl.dat"; }
 
-/usr/bin/python3 "$here/gen.py" "$n" "$work" 0 >/dev/null
+# shellcheck disable=SC2086
+/usr/bin/python3 "$here/gen.py" $world "$n" "$work" 0 >/dev/null
+[ -s "$work/stubs.txt" ] || printf 'test\nbulk.test\n' >"$work/stubs.txt"
 /usr/bin/python3 "$root/bench/check/lame.py" "$work" $((nbad / 2)) $((nbad - nbad / 2))
-nsd_start "bulk.test=$work/bulk.test.zone" "test=$work/test.zone"
+zones=()
+while read -r z; do zones+=("$z=$work/$z.zone"); done <"$work/stubs.txt"
+nsd_start "${zones[@]}"
 
 # a UDP port that takes questions and never answers, on its own address
 BH_PORT=$(free_port)
@@ -47,6 +57,12 @@ BH_PID=$!
 UB_DIR=$work/unbound
 mkdir -p "$UB_DIR"
 UB_PORT=$(free_port)
+# every served zone stubbed to NSD; "." refuse would shadow a stub, so
+# each is also a transparent local zone (test. is one of unbound's own)
+ub_local=$(while read -r z; do printf '\tlocal-zone: "%s." transparent\n' "$z"; done <"$work/stubs.txt")
+ub_stubs=$(while read -r z; do
+	printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: 127.0.0.1@%s\n' "$z" "$NSD_PORT"
+done <"$work/stubs.txt")
 cat >"$UB_DIR/unbound.conf" <<CONF
 server:
 	interface: 127.0.0.1
@@ -70,15 +86,10 @@ server:
 	ratelimit: 0
 	ip-ratelimit: 0
 	local-zone: "." refuse
-	local-zone: "test." transparent
+$ub_local
 remote-control:
 	control-enable: no
-stub-zone:
-	name: "test."
-	stub-addr: 127.0.0.1@$NSD_PORT
-stub-zone:
-	name: "bulk.test."
-	stub-addr: 127.0.0.1@$NSD_PORT
+$ub_stubs
 stub-zone:
 	name: "slow.test."
 	stub-addr: 127.0.0.2@$BH_PORT
@@ -110,7 +121,7 @@ for spec in "${specs[@]}"; do
 	start=$(date +%s%N)
 	set +e
 	# shellcheck disable=SC2086
-	"$mailproof" check --bulk "$work/domains.txt" --ordered --json --no-progress $fast \
+	"$mailproof" check --bulk "$work/domains.txt" --ordered --json --no-progress $extra \
 		--dns "127.0.0.1@$UB_PORT" --dns-client "$client" --timeout "$timeout" \
 		$opts >"$work/out-$client.jsonl" 2>"$work/sum-$client.txt"
 	rc=$?
