@@ -26,7 +26,7 @@ rewrite(struct mp_check *c, struct mp_str rec, struct mp_str at, const struct dm
 	struct mp_str out;
 	bool has_rua = false;
 
-	if (!check_tags(rec, tags, MP_LIMIT_CHECK_TAGS, &n, &err))
+	if (!check_tags(rec, tags, MP_LIMIT_CHECK_TAGS, &n, &err, false))
 		n = 0;
 	out = check_printf(c, "v=DMARC1; p=%s", ch->p ? ch->p : "reject");
 	for (size_t i = 0; i < n; i++) {

@@ -200,9 +200,11 @@ const struct check_rule *check_rule(enum mp_reason id);
 struct check_tag {
 	struct mp_str name, value;
 };
-/* false when malformed (err says why, static text). */
+/* false when malformed (err says why, static text). strict: no WSP
+ * around '=', duplicates spelt exactly the same (MTA-STS, TLS-RPT);
+ * otherwise DMARC's rules. */
 bool check_tags(struct mp_str rec, struct check_tag *tags, size_t max, size_t *n,
-                const char **err);
+                const char **err, bool strict);
 const struct check_tag *check_tag_get(const struct check_tag *tags, size_t n, const char *name);
 
 #endif

@@ -39,9 +39,14 @@ is_ctl(unsigned char ch)
  * are errors, a trailing ';' is fine. Tags are separated by WSP and ';'
  * only (RFC 8461/8460 field-delim, RFC 7489 dmarc-sep): a control byte
  * anywhere, NUL and CR LF included, fails the record rather than being
- * folded or trimmed away. */
+ * folded or trimmed away. DMARC allows WSP around '=' and its tag names
+ * are case-insensitive; strict (MTA-STS RFC 8461 §3.1, TLS-RPT RFC 8460
+ * §3) allows no WSP around '=', and a name is a duplicate only when
+ * spelt the same (ID= beside id= is a wrongly cased tag, not a second
+ * id=). */
 bool
-check_tags(struct mp_str rec, struct check_tag *tags, size_t max, size_t *n, const char **err)
+check_tags(struct mp_str rec, struct check_tag *tags, size_t max, size_t *n, const char **err,
+           bool strict)
 {
 	struct mp_cursor cur;
 
@@ -55,13 +60,23 @@ check_tags(struct mp_str rec, struct check_tag *tags, size_t max, size_t *n, con
 	mp_cur_init(&cur, rec);
 	while (!mp_cur_eof(&cur)) {
 		struct mp_str name, value;
+		const char *at;
 
 		mp_cur_skip_wsp(&cur);
 		if (mp_cur_eof(&cur))
 			break;
 		mp_cur_span(&cur, &name, is_tag_name, 64);
+		at = cur.p;
 		mp_cur_skip_wsp(&cur);
+		if (strict && cur.p != at && !cur.err) {
+			*err = "space before '=' (the record's grammar has none)";
+			return false;
+		}
 		mp_cur_expect(&cur, '=');
+		if (strict && !cur.err && !mp_cur_eof(&cur) && mp_is_wsp((unsigned char)*cur.p)) {
+			*err = "space after '=' (the record's grammar has none)";
+			return false;
+		}
 		mp_cur_until(&cur, &value, ';', MP_LIMIT_DNS_RDATA);
 		if (cur.err) {
 			*err = "expected tag=value";
@@ -69,7 +84,7 @@ check_tags(struct mp_str rec, struct check_tag *tags, size_t max, size_t *n, con
 		}
 		mp_cur_accept(&cur, ';');
 		for (size_t i = 0; i < *n; i++)
-			if (mp_str_eq_nocase(tags[i].name, name)) {
+			if (strict ? mp_str_eq(tags[i].name, name) : mp_str_eq_nocase(tags[i].name, name)) {
 				*err = "duplicate tag";
 				return false;
 			}
@@ -547,7 +562,7 @@ check_record_validate(enum slot_kind kind, struct mp_str rec)
 			v = &record_versions[i];
 	if (v == NULL)
 		return NULL;
-	if (!check_tags(rec, tags, MP_LIMIT_CHECK_TAGS, &n, &err))
+	if (!check_tags(rec, tags, MP_LIMIT_CHECK_TAGS, &n, &err, kind != K_BIMI))
 		return err;
 	if (n == 0 || !mp_str_eq_nocase_c(tags[0].name, "v"))
 		return "v= must come first";

@@ -64,6 +64,11 @@ static const struct record_case {
 	{ "sts no separator after version", K_MTA_STS, R("v=STSv1 id=1"), "version must be STSv1" },
 	{ "sts ID= upper case", K_MTA_STS, R("v=STSv1; ID=1"), "tag names are case-sensitive: write id=" },
 	{ "sts Id= mixed case", K_MTA_STS, R("v=STSv1; Id=1"), "tag names are case-sensitive: write id=" },
+	{ "sts ID= beside id=", K_MTA_STS, R("v=STSv1; id=1; ID=2"), "tag names are case-sensitive: write id=" },
+	{ "sts id= twice", K_MTA_STS, R("v=STSv1; id=1; id=2"), "duplicate tag" },
+	{ "sts space before =", K_MTA_STS, R("v=STSv1; id =1"), "space before '=' (the record's grammar has none)" },
+	{ "sts space after =", K_MTA_STS, R("v=STSv1; id= 1"), "space after '=' (the record's grammar has none)" },
+	{ "sts space around v=", K_MTA_STS, R("v = STSv1; id=1"), "space before '=' (the record's grammar has none)" },
 	{ "sts no id", K_MTA_STS, R("v=STSv1;"), "id= is missing" },
 	{ "sts id of 33", K_MTA_STS, R("v=STSv1; id=123456789012345678901234567890123"), ID_BAD },
 	{ "sts id with dashes", K_MTA_STS, R("v=STSv1; id=2024-01-01"), ID_BAD },
@@ -93,6 +98,10 @@ static const struct record_case {
 	/* TLS-RPT */
 	{ "tlsrpt rfc mailto example", K_TLSRPT, R("v=TLSRPTv1;rua=mailto:reports@example.com"), NULL },
 	{ "tlsrpt rfc https example", K_TLSRPT, R(RPT "https://reporting.example.com/v1/tlsrpt"), NULL },
+	{ "tlsrpt space after rua=", K_TLSRPT, R("v=TLSRPTv1; rua= mailto:a@example.com"),
+	  "space after '=' (the record's grammar has none)" },
+	{ "tlsrpt space before =", K_TLSRPT, R("v=TLSRPTv1; rua =mailto:a@example.com"),
+	  "space before '=' (the record's grammar has none)" },
 	{ "tlsrpt two uris", K_TLSRPT, R(RPT "mailto:a@example.com,https://r.example.com/tls"), NULL },
 	{ "tlsrpt wsp around the comma", K_TLSRPT, R(RPT "mailto:a@example.com \t, https://r.example.com"),
 	  NULL },
@@ -270,7 +279,8 @@ test_rejoin(void **state)
 		struct mp_buf joined;
 		size_t n;
 
-		if (!check_tags(mp_str_make(c->rec.ptr, c->rec.len), tags, MP_LIMIT_CHECK_TAGS, &n, &err)) {
+		if (!check_tags(mp_str_make(c->rec.ptr, c->rec.len), tags, MP_LIMIT_CHECK_TAGS, &n, &err,
+		    c->kind != K_BIMI)) {
 			assert_non_null(c->want);
 			assert_string_equal(err, c->want);
 			continue;
@@ -300,7 +310,9 @@ test_split(void **state)
 	size_t n;
 
 	(void)state;
-	assert_true(check_tags(MP_STR_LIT(" v=STSv1 ;\tid = 1 ; ext-a.b= x y ;"), tags, 4, &n, &err));
+	/* DMARC's rules: WSP around '=' and any case */
+	assert_true(check_tags(MP_STR_LIT(" v=STSv1 ;\tid = 1 ; ext-a.b= x y ;"), tags, 4, &n, &err,
+	    false));
 	assert_null(err);
 	assert_int_equal(n, 3);
 	assert_true(mp_str_eq_c(tags[0].name, "v") && mp_str_eq_c(tags[0].value, "STSv1"));
@@ -309,11 +321,24 @@ test_split(void **state)
 	assert_ptr_equal(check_tag_get(tags, n, "ID"), &tags[1]);
 	assert_null(check_tag_get(tags, n, "rua"));
 
-	assert_false(check_tags(MP_STR_LIT("a=1; b=2; c=3; d=4; e=5"), tags, 4, &n, &err));
+	assert_false(check_tags(MP_STR_LIT("a=1; b=2; c=3; d=4; e=5"), tags, 4, &n, &err, false));
 	assert_string_equal(err, "too many tags");
-	assert_false(check_tags(MP_STR_LIT("a=1;\r\n\tb=2"), tags, 4, &n, &err));
+	assert_false(check_tags(MP_STR_LIT("a=1;\r\n\tb=2"), tags, 4, &n, &err, false));
 	assert_string_equal(err, CTL);
-	assert_false(check_tags(MP_STR_LIT("a=1; A=2"), tags, 4, &n, &err));
+	assert_false(check_tags(MP_STR_LIT("a=1; A=2"), tags, 4, &n, &err, false));
+	assert_string_equal(err, "duplicate tag");
+
+	/* strict (RFC 8461/8460): WSP around ';' only, names as spelt */
+	assert_true(check_tags(MP_STR_LIT(" v=STSv1 ;\tid=1 ; ext-a.b=x y ;"), tags, 4, &n, &err, true));
+	assert_int_equal(n, 3);
+	assert_true(mp_str_eq_c(tags[2].value, "x y"));
+	assert_false(check_tags(MP_STR_LIT("v=STSv1; id = 1"), tags, 4, &n, &err, true));
+	assert_string_equal(err, "space before '=' (the record's grammar has none)");
+	assert_false(check_tags(MP_STR_LIT("v=STSv1; id=\t1"), tags, 4, &n, &err, true));
+	assert_string_equal(err, "space after '=' (the record's grammar has none)");
+	assert_true(check_tags(MP_STR_LIT("a=1; A=2"), tags, 4, &n, &err, true));
+	assert_int_equal(n, 2);
+	assert_false(check_tags(MP_STR_LIT("a=1; a=2"), tags, 4, &n, &err, true));
 	assert_string_equal(err, "duplicate tag");
 }
 
@@ -377,7 +402,7 @@ test_engine(void **state)
 		char zone[1024], buf[512];
 
 		assert_non_null(z);
-		snprintf(zone, sizeof zone, "r.test. MX 0 .\n_mta-sts.r.test. TXT %s\n"
+		snprintf(zone, sizeof zone, "r.test. MX 10 mx.r.test.\nmx.r.test. A 192.0.2.1\n_mta-sts.r.test. TXT %s\n"
 		    "_smtp._tls.r.test. TXT %s\ndefault._bimi.r.test. TXT %s\n", k->sts, k->rpt, k->bimi);
 		mp_why_clear(&why);
 		if (mp_zone_parse(z, mp_str_c(zone), "case", MP_STR_LIT(""), &why) != MP_OK)
