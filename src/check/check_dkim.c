@@ -218,9 +218,13 @@ derive_from(struct mp_check *c, struct mp_str name)
 	for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
 		if (!under(name, providers[i].suffix))
 			continue;
-		for (size_t j = 0; j < 4 && providers[i].selectors[j] != NULL; j++, n++)
-			if (!check_add_selector(c, mp_str_c(providers[i].selectors[j]), 1, false))
+		for (size_t j = 0; j < 4 && providers[i].selectors[j] != NULL; j++, n++) {
+			unsigned wave = j == 0 || c->opts.dkim_probe != MP_CHECK_DKIM_PROBE_LIKELY ?
+			    CHECK_WAVE_FIRST : CHECK_WAVE_PROVIDER;
+
+			if (!check_add_selector(c, mp_str_c(providers[i].selectors[j]), wave, false))
 				return n;
+		}
 	}
 	return n;
 }
@@ -264,7 +268,7 @@ spf_targets(struct mp_check *c)
 	return n;
 }
 
-/* check_dkim_derive - provider selectors into wave 1 */
+/* check_dkim_derive - provider selectors into the first waves */
 void
 check_dkim_derive(struct mp_check *c)
 {
@@ -279,7 +283,7 @@ check_dkim_derive(struct mp_check *c)
 		user += c->sels[i].user;
 	if (n == 0 && user == 0 && c->opts.dkim_probe == MP_CHECK_DKIM_PROBE_LIKELY)
 		for (size_t i = 0; i < sizeof self_hosted / sizeof self_hosted[0]; i++)
-			check_add_selector(c, mp_str_c(self_hosted[i]), 1, false);
+			check_add_selector(c, mp_str_c(self_hosted[i]), CHECK_WAVE_FIRST, false);
 }
 
 /* check_dkim_rules - DKIM findings; the found keys go into the result */

@@ -410,27 +410,37 @@ ask_selectors(struct mp_check *c, unsigned wave)
 	}
 }
 
-/* dkim_second_wave - --dkim-probe likely: once every first-wave selector
- * has its answer, the rest of the list is asked only when none of them
- * has a key record. Behind an NXDOMAIN for _domainkey.<domain> (RFC 8020)
- * they are answered without being asked, as with --dkim-probe all. */
-static void
-dkim_second_wave(struct mp_check *c)
+/* dkim_next_wave - --dkim-probe likely: once every selector asked so far
+ * has its answer, the next wave is asked only when none of them has a key
+ * record. Behind an NXDOMAIN for _domainkey.<domain> (RFC 8020) a wave is
+ * answered without being asked, as with --dkim-probe all. true when a
+ * wave was added (its questions may all be answered already). */
+static bool
+dkim_next_wave(struct mp_check *c)
 {
-	if (c->wave2_decided || !c->gate_open || c->opts.dkim_probe != MP_CHECK_DKIM_PROBE_LIKELY)
-		return;
+	if (c->waves_done || !c->gate_open || c->opts.dkim_probe != MP_CHECK_DKIM_PROBE_LIKELY)
+		return false;
 	for (const struct slot *s = c->slots; s != NULL; s = s->next)
 		if (s->kind == K_DKIM && !s->processed)
-			return;
-	c->wave2_decided = true;
+			return false;
 	for (size_t i = 0; i < c->nkeys_alloc; i++)
 		if (c->sels[i].asked && (c->keys[i].state == MP_CHECK_ST_PRESENT ||
 		    c->keys[i].state == MP_CHECK_ST_INVALID)) {
 			for (size_t j = 0; j < c->nkeys_alloc; j++)
 				c->res.dkim.nskipped += !c->sels[j].asked;
-			return;
+			c->waves_done = true;
+			return false;
 		}
-	ask_selectors(c, 2);
+	while (c->wave < CHECK_WAVE_REST) {
+		c->wave++;
+		for (size_t i = 0; i < c->nkeys_alloc; i++)
+			if (c->sels[i].wave == c->wave && !c->sels[i].asked) {
+				ask_selectors(c, c->wave);
+				return true;
+			}
+	}
+	c->waves_done = true;
+	return false;
 }
 
 /* open_gate - every other independent question at once, and the sub-cores
@@ -440,7 +450,7 @@ dkim_second_wave(struct mp_check *c)
  * selectors or more), _dmarc.<probe> for the probe's A. A domain with no
  * DKIM costs one question instead of twenty, and the probe one instead of
  * two. With --dkim-probe likely only the first wave of selectors is asked
- * here (dkim_second_wave). */
+ * here (dkim_next_wave). */
 static void
 open_gate(struct mp_check *c)
 {
@@ -448,7 +458,8 @@ open_gate(struct mp_check *c)
 
 	c->gate_open = true;
 	check_dkim_derive(c);
-	ask_selectors(c, 1);
+	c->wave = CHECK_WAVE_FIRST;
+	ask_selectors(c, CHECK_WAVE_FIRST);
 	if (c->res.mx.null_mx && c->res.mx.nhosts == 0) {
 		/* RFC 7505: no mail is accepted, so no inbound TLS policy
 		 * (MTA-STS) or TLS failure report (TLS-RPT) can apply */
@@ -625,11 +636,8 @@ mp_check_run(struct mp_check *c)
 				step(c);
 		}
 	}
-	if (c->err == MP_OK) {
-		dkim_second_wave(c);
-		if (c->err == MP_OK)
-			step(c);
-	}
+	while (c->err == MP_OK && dkim_next_wave(c))
+		step(c);
 	if (c->err == MP_OK && !c->bad_domain && outstanding(c)) {
 		collect(c);
 		if (c->err == MP_OK)
@@ -764,20 +772,22 @@ check_add_selector(struct mp_check *c, struct mp_str sel, unsigned wave, bool us
 	return true;
 }
 
-/* add_selectors - --selectors (wave 1) then the built-in list (wave 2 in
- * likely mode, where the gate's answers add the derived ones) */
+/* add_selectors - --selectors (first wave) then the built-in list (the
+ * last wave in likely mode, where the gate's answers add the derived
+ * ones) */
 static bool
 add_selectors(struct mp_check *c, const struct mp_check_opts *o)
 {
 	size_t max = MP_LIMIT_CHECK_SELECTORS;
-	unsigned builtin_wave = o && o->dkim_probe == MP_CHECK_DKIM_PROBE_LIKELY ? 2 : 1;
+	unsigned builtin_wave = o && o->dkim_probe == MP_CHECK_DKIM_PROBE_LIKELY ?
+	    CHECK_WAVE_REST : CHECK_WAVE_FIRST;
 
 	c->keys = mp_arena_alloc(&c->arena, max * sizeof *c->keys);   /* zeroed as used */
 	c->sels = mp_arena_alloc(&c->arena, max * sizeof *c->sels);
 	if (c->keys == NULL || c->sels == NULL)
 		return false;
 	for (size_t i = 0; o && i < o->nselectors && c->nkeys_alloc < max; i++)
-		if (!check_add_selector(c, o->selectors[i], 1, true))
+		if (!check_add_selector(c, o->selectors[i], CHECK_WAVE_FIRST, true))
 			return false;
 	if (o && o->no_builtin_selectors)
 		return true;

@@ -70,9 +70,16 @@ struct check_sub {
 	void (*release)(void *core);
 };
 
-/* A DKIM selector's wave (--dkim-probe likely): wave 1 is asked when the
- * gate opens, wave 2 only when wave 1 found no key; with --dkim-probe all
- * every selector is in wave 1. */
+/* A DKIM selector's wave (--dkim-probe likely): the first is asked when
+ * the gate opens, each next one only when the waves before found no key;
+ * with --dkim-probe all every selector is in the first. */
+enum {
+	CHECK_WAVE_FIRST = 1,   /* --selectors, each provider's first selector,
+	                         * else default/dkim/mail */
+	CHECK_WAVE_PROVIDER,    /* the providers' other selectors */
+	CHECK_WAVE_REST,        /* the rest of the built-in list */
+};
+
 struct check_sel {
 	unsigned char wave;
 	bool user;          /* --selectors */
@@ -116,7 +123,8 @@ struct mp_check {
 	struct mp_check_dkim_key *keys;   /* one per selector probed */
 	struct check_sel *sels;           /* beside keys: wave, asked */
 	size_t nkeys_alloc;
-	bool wave2_decided;               /* likely probe: the second wave asked or not */
+	unsigned char wave;               /* likely probe: the last wave asked */
+	bool waves_done;                  /* likely probe: a key found or no wave left */
 	struct mp_check_mx_host *hosts;
 
 	struct mp_check_finding *findings;
@@ -165,8 +173,9 @@ void check_mx_rules(struct mp_check *c);
 void check_dkim_answer(struct mp_check *c, struct slot *s);
 void check_dkim_rules(struct mp_check *c);
 /* Add selectors derived from the domain's MX hosts and SPF includes
- * (provider patterns) to wave 1; in likely mode with none derived and no
- * --selectors, default/dkim/mail. Called once the gate is open. */
+ * (provider patterns): each provider's first selector to the first wave,
+ * its others to the provider wave; in likely mode with none derived and
+ * no --selectors, default/dkim/mail. Called once the gate is open. */
 void check_dkim_derive(struct mp_check *c);
 /* A selector into c->keys (de-duplicated; an existing one moves to the
  * earlier wave). false on ENOMEM or when the list is full. */

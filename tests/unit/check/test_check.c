@@ -501,10 +501,12 @@ test_rfc8020_cut(void **state)
 
 #define DMARC_OK(d) "_dmarc." d ". TXT \"v=DMARC1; p=reject; rua=mailto:d@" d "\"\n"
 
-/* test_likely_probe - issue 6 (bulk speed): --dkim-probe likely asks the
- * provider's selectors (from MX and SPF includes), else default/dkim/mail,
- * and the rest of the built-in list only when those have no key and
- * _domainkey exists; --dkim-probe all asks every one */
+/* test_likely_probe - issue 6 (bulk speed): --dkim-probe likely asks each
+ * provider's first selector (providers from MX and SPF includes), else
+ * default/dkim/mail; then the providers' other selectors, then the rest of
+ * the built-in list, each only when the waves before found no key (and
+ * behind _domainkey's NXDOMAIN without asking); --dkim-probe all asks
+ * every one at once */
 static void
 test_likely_probe(void **state)
 {
@@ -546,26 +548,41 @@ test_likely_probe(void **state)
 	assert_int_equal(rn.res->dkim.nskipped, 0);
 	run_free(&rn);
 
-	/* Microsoft 365 by MX: selector1/selector2 (CNAMEs), nothing else */
+	/* Microsoft 365 by MX: selector1 (a CNAME) has the key, selector2 is
+	 * not needed */
 	run_recorded(&rn, PROVIDERS DMARC_OK("m.test") "m.test. MX 0 m-test.mail.protection.outlook.com.\n"
 	    "m.test. TXT \"v=spf1 include:spf.protection.outlook.com -all\"\n"
 	    "selector1._domainkey.m.test. CNAME selector1-m-test._domainkey.t.onmicrosoft.com.\n",
 	    "m.test", NULL, &likely, &rec);
-	assert_int_equal(asked(&rec, "._domainkey.m.test"), 2);
+	assert_int_equal(asked(&rec, "._domainkey.m.test"), 1);
 	assert_int_equal(asked(&rec, "TXT _domainkey.m.test"), 0);
-	assert_int_equal(asked(&rec, "TXT selector2._domainkey.m.test"), 1);
+	assert_int_equal(asked(&rec, "TXT selector2._domainkey.m.test"), 0);
 	assert_int_equal(rn.res->dkim.nkeys, 1);
 	assert_string_equal(rn.res->dkim.keys[0].cname.ptr,
 	    "selector1-m-test._domainkey.t.onmicrosoft.com");
 	assert_false(has(rn.res, "dkim-provider-not-enabled"));
 	run_free(&rn);
 
+	/* Microsoft 365 without DKIM: selector1, then selector2, then the
+	 * rest behind _domainkey (NXDOMAIN) */
+	run_recorded(&rn, PROVIDERS DMARC_OK("m.test") "m.test. MX 0 m-test.mail.protection.outlook.com.\n"
+	    "m.test. TXT \"v=spf1 include:spf.protection.outlook.com -all\"\n", "m.test", NULL, &likely,
+	    &rec);
+	assert_int_equal(asked(&rec, "TXT selector1._domainkey.m.test"), 1);
+	assert_int_equal(asked(&rec, "TXT selector2._domainkey.m.test"), 1);
+	assert_int_equal(asked(&rec, "._domainkey.m.test"), 2);
+	assert_int_equal(asked(&rec, "TXT _domainkey.m.test"), 1);
+	assert_int_equal(rn.res->dkim.nprobed, 20);
+	assert_true(has(rn.res, "dkim-provider-not-enabled"));
+	run_free(&rn);
+
 	/* an ESP by SPF include (s1, s2 for SendGrid), beside Google's MX */
 	run_recorded(&rn, PROVIDERS DMARC_OK("e.test") "e.test. MX 1 aspmx.l.google.com.\n"
 	    "e.test. TXT \"v=spf1 include:_spf.google.com ~include:sendgrid.net -all\"\n"
 	    "s1._domainkey.e.test. TXT \"v=DKIM1; p=" KEY2048 "\"\n", "e.test", NULL, &likely, &rec);
-	assert_int_equal(asked(&rec, "._domainkey.e.test"), 3);   /* google, s1, s2 */
-	assert_int_equal(asked(&rec, "TXT _domainkey.e.test"), 1);
+	assert_int_equal(asked(&rec, "._domainkey.e.test"), 2);   /* google, s1 */
+	assert_int_equal(asked(&rec, "TXT s2._domainkey.e.test"), 0);
+	assert_int_equal(asked(&rec, "TXT _domainkey.e.test"), 0);
 	assert_int_equal(rn.res->dkim.nkeys, 1);
 	assert_true(has(rn.res, "dkim-provider-not-enabled"));    /* no google key */
 	run_free(&rn);
