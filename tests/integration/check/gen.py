@@ -208,13 +208,14 @@ SELF_HOSTED_WAVE = ["default", "dkim", "mail"]
 
 
 def derived(names):
-    """the selectors the engine asks first for these MX hosts and SPF targets"""
+    """the selectors the engine asks first for these MX hosts and SPF targets
+    (its first wave: each provider's first selector)"""
     out = []
     for n in names:
         n = n.lower().rstrip(".")
         for sufs, sels in DERIVED:
-            if any(n == x or n.endswith("." + x) for x in sufs):
-                out += [x for x in sels if x not in out]
+            if any(n == x or n.endswith("." + x) for x in sufs) and sels[0] not in out:
+                out.append(sels[0])
     return out or list(SELF_HOSTED_WAVE)
 
 
