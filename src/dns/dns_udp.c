@@ -9,6 +9,13 @@
  * or REFUSED moves on to the next server until each was asked once.
  * Replies are decoded by dns_packet.c, CNAME chains included.
  *
+ * Sending is batched: new questions, retries and SERVFAIL failovers wait in
+ * a per-server queue and go out with one sendmmsg per SEND_BATCH, when the
+ * queue is full (from submit) or at the next poll; a try's time starts when
+ * its datagram is handed to the kernel. A full socket buffer (EAGAIN) keeps
+ * the rest queued until the socket is writable, ENOBUFS for a millisecond.
+ * Replies are read with recvmmsg, RECV_BATCH at a time.
+ *
  * Cache: reply packets keyed by (lower-case wire name, type), expiring at
  * the smallest answer TTL (capped by MP_LIMIT_DNS_CACHE_TTL); NXDOMAIN and
  * NODATA for min(SOA TTL, SOA MINIMUM) when the authority section has the
@@ -42,6 +49,7 @@
 
 #define FLIGHT_BUCKETS 4096 /* own: hash buckets for questions in flight */
 #define RECV_BATCH 32      /* own: datagrams read per recvmmsg */
+#define SEND_BATCH 64      /* own: datagrams sent per sendmmsg */
 #define SOCK_BUF (4 << 20) /* own: socket buffer asked for, each way */
 #define HDR 12
 #define QPKT_MAX (HDR + MP_LIMIT_DNS_NAME + 4 + 11)
@@ -71,15 +79,19 @@ struct key {
 	uint32_t hash;
 };
 
+/* Where a query is: in no list (new, or waiting for TCP), in its server's
+ * send queue, or sent (in byid and the send-order list). */
+enum uq_state { UQ_IDLE, UQ_QUEUED, UQ_SENT };
+
 /* One query on the wire, with every asker waiting for it. */
 struct uq {
 	struct uq *hnext;               /* in-flight hash chain */
 	struct uq *tnext;               /* truncated, to ask over TCP */
-	struct uq *prev, *next;         /* send-order list (deadlines ascend) */
+	struct uq *prev, *next;         /* send queue, or send-order list */
 	struct key k;
 	struct waiter *w;
 	unsigned tries, srv;
-	bool sent;                      /* in byid and the send-order list */
+	enum uq_state state;
 	uint16_t id;
 	uint64_t deadline;
 	size_t qlen;
@@ -94,10 +106,19 @@ struct centry {
 	struct blob *pkt;
 };
 
+/* A doubly linked list of queries through prev/next. */
+struct uq_list {
+	struct uq *first, *last;
+};
+
 struct server {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	int fd;
+	struct uq_list queue;           /* to send, in order */
+	size_t nqueued;
+	bool stalled;                   /* EAGAIN: wait until writable */
+	uint64_t send_after;            /* ENOBUFS: not before (monotonic ms) */
 };
 
 struct udp_resolver {
@@ -109,7 +130,7 @@ struct udp_resolver {
 	unsigned try_ms, tries_max;
 	struct uq *byid[65536];
 	struct uq *flight[FLIGHT_BUCKETS];
-	struct uq *first, *last;        /* sent, by deadline */
+	struct uq_list sent;            /* sent, by deadline */
 	size_t nflight;                 /* waiters not yet answered */
 	struct waiter *ready, **ready_tail;
 	uint16_t ids[256];
@@ -377,22 +398,43 @@ flight_slot(struct udp_resolver *r, const struct key *k)
 	return pp;
 }
 
-/* unsend - out of byid and the send-order list */
 static void
-unsend(struct udp_resolver *r, struct uq *e)
+list_unlink(struct uq_list *l, struct uq *e)
 {
-	if (!e->sent)
-		return;
-	e->sent = false;
-	r->byid[e->id] = NULL;
 	if (e->prev)
 		e->prev->next = e->next;
 	else
-		r->first = e->next;
+		l->first = e->next;
 	if (e->next)
 		e->next->prev = e->prev;
 	else
-		r->last = e->prev;
+		l->last = e->prev;
+}
+
+static void
+list_append(struct uq_list *l, struct uq *e)
+{
+	e->next = NULL;
+	e->prev = l->last;
+	if (l->last)
+		l->last->next = e;
+	else
+		l->first = e;
+	l->last = e;
+}
+
+/* unsend - out of byid and the send-order list, or out of a send queue */
+static void
+unsend(struct udp_resolver *r, struct uq *e)
+{
+	if (e->state == UQ_SENT) {
+		r->byid[e->id] = NULL;
+		list_unlink(&r->sent, e);
+	} else if (e->state == UQ_QUEUED) {
+		list_unlink(&r->srv[e->srv].queue, e);
+		r->srv[e->srv].nqueued--;
+	}
+	e->state = UQ_IDLE;
 }
 
 /* retire - out of every table; its waiters are the caller's */
@@ -425,30 +467,110 @@ ready_add(struct udp_resolver *r, struct waiter *w, struct blob *pkt, enum mp_dn
 	}
 }
 
-/* send_try - (re)send e with a new ID to its next server; false when
- * sending failed at once */
-static bool
-send_try(struct udp_resolver *r, struct uq *e, uint64_t now)
+/* send_try - queue e's next try, to its next server (sent by flush) */
+static void
+send_try(struct udp_resolver *r, struct uq *e)
 {
+	struct server *s;
+
 	unsend(r, e);
 	e->srv = (e->srv + (e->tries > 0)) % r->nsrv;
 	e->tries++;
-	e->id = new_id(r);
-	e->qpkt[0] = (uint8_t)(e->id >> 8);
-	e->qpkt[1] = (uint8_t)e->id;
-	e->deadline = now + r->try_ms;
-	e->sent = true;
-	r->byid[e->id] = e;
-	e->next = NULL;
-	e->prev = r->last;
-	if (r->last)
-		r->last->next = e;
-	else
-		r->first = e;
-	r->last = e;
-	/* a full socket buffer or an ICMP error: counts as a lost datagram */
-	(void)send(r->srv[e->srv].fd, e->qpkt, e->qlen, MSG_NOSIGNAL);
-	return true;
+	s = &r->srv[e->srv];
+	list_append(&s->queue, e);
+	s->nqueued++;
+	e->state = UQ_QUEUED;
+}
+
+/* send_err - what a failed sendmmsg means for the datagram it stopped at */
+enum send_err { SE_RETRY, SE_WAIT, SE_BACKOFF, SE_LOST };
+
+static enum send_err
+send_err_of(int err)
+{
+	switch (err) {
+	case EINTR:
+		return SE_RETRY;
+	case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+	case EWOULDBLOCK:
+#endif
+		return SE_WAIT;
+	case ENOBUFS:
+	case ENOMEM:
+		return SE_BACKOFF;
+	default:
+		/* an ICMP error of an earlier datagram (ECONNREFUSED), no route:
+		 * like a lost datagram, the try times out and the next one goes */
+		return SE_LOST;
+	}
+}
+
+/* sent_batch - the first k of a batch went out: their tries start now; the
+ * rest give their IDs back and stay queued (lock held) */
+static void
+sent_batch(struct udp_resolver *r, struct server *s, struct uq *const *batch, unsigned n, int k)
+{
+	uint64_t deadline = now_ms() + r->try_ms;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct uq *e = batch[i];
+		if ((int)i >= k) {
+			r->byid[e->id] = NULL;
+			continue;
+		}
+		list_unlink(&s->queue, e);
+		s->nqueued--;
+		e->deadline = deadline;
+		e->state = UQ_SENT;
+		list_append(&r->sent, e);
+	}
+}
+
+/* flush - send server si's queue, SEND_BATCH datagrams per sendmmsg, each
+ * with a fresh ID; what the kernel did not take stays queued (lock held) */
+static void
+flush(struct udp_resolver *r, unsigned si)
+{
+	struct server *s = &r->srv[si];
+	struct mmsghdr msgs[SEND_BATCH];
+	struct iovec iov[SEND_BATCH];
+	struct uq *batch[SEND_BATCH];
+
+	while (s->queue.first != NULL) {
+		unsigned n = 0;
+		int k;
+
+		for (struct uq *e = s->queue.first; e != NULL && n < SEND_BATCH; e = e->next) {
+			e->id = new_id(r);
+			e->qpkt[0] = (uint8_t)(e->id >> 8);
+			e->qpkt[1] = (uint8_t)e->id;
+			r->byid[e->id] = e;        /* reserved: later draws avoid it */
+			iov[n] = (struct iovec){ e->qpkt, e->qlen };
+			msgs[n] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[n], .msg_iovlen = 1 } };
+			batch[n++] = e;
+		}
+		k = sendmmsg(s->fd, msgs, n, MSG_NOSIGNAL);
+		if (k < 0) {
+			switch (send_err_of(errno)) {
+			case SE_RETRY:
+				k = 0;
+				break;
+			case SE_WAIT:
+				s->stalled = true;
+				break;
+			case SE_BACKOFF:
+				s->send_after = now_ms() + 1;
+				break;
+			case SE_LOST:
+				k = 1;
+				break;
+			}
+		}
+		sent_batch(r, s, batch, n, k);
+		if (k < 0)
+			return;
+	}
 }
 
 /* build_query - header, question, OPT */
@@ -520,7 +642,11 @@ ud_submit(struct mp_resolver *rr, const struct mp_dns_question *q, mp_dns_done_f
 		e->srv = r->rr_next++ % r->nsrv;
 		build_query(e);
 		*pp = e;
-		send_try(r, e, now);
+		send_try(r, e);
+		/* a full batch goes at once; the rest at the next poll */
+		if (r->srv[e->srv].nqueued >= SEND_BATCH && !r->srv[e->srv].stalled &&
+		    r->srv[e->srv].send_after <= now)
+			flush(r, e->srv);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return MP_OK;
@@ -573,22 +699,21 @@ take_ready(struct udp_resolver *r)
 	return w;
 }
 
-/* expire - late queries: retry or time out (lock held); next deadline */
-static uint64_t
+/* expire - late queries: retry (queued) or time out (lock held) */
+static void
 expire(struct udp_resolver *r, uint64_t now)
 {
 	struct uq *e;
 
-	while ((e = r->first) != NULL && e->deadline <= now) {
+	while ((e = r->sent.first) != NULL && e->deadline <= now) {
 		if (e->tries < r->tries_max) {
-			send_try(r, e, now);
+			send_try(r, e);
 			continue;
 		}
 		retire(r, e);
 		ready_add(r, e->w, NULL, MP_DNS_TIMEOUT, "no answer in time");
 		mp_free(e);
 	}
-	return r->first ? r->first->deadline : UINT64_MAX;
 }
 
 /* io_full - blocking send or receive of n bytes */
@@ -689,12 +814,12 @@ on_reply(struct udp_resolver *r, unsigned si, const uint8_t *p, size_t len, uint
 	struct blob *b;
 	unsigned rcode;
 
-	if (len < HDR || (e = r->byid[get16(p)]) == NULL || e->srv != si ||
-	    !question_matches(p, len, &e->k))
+	if (len < HDR || (e = r->byid[get16(p)]) == NULL || e->state != UQ_SENT ||
+	    e->srv != si || !question_matches(p, len, &e->k))
 		return;            /* late, foreign or forged: ignore */
 	rcode = p[3] & 0x0f;
 	if ((rcode == 2 || rcode == 5) && e->tries < r->nsrv) {
-		send_try(r, e, now);   /* SERVFAIL/REFUSED: ask the next server */
+		send_try(r, e);        /* SERVFAIL/REFUSED: ask the next server */
 		return;
 	}
 	if (p[2] & 0x02) {         /* TC: the caller asks again over TCP */
@@ -784,7 +909,35 @@ ud_pending(const struct mp_resolver *rr)
 	return n;
 }
 
-/* ud_poll - deliver what is ready, read replies, expire late queries */
+/* send_all - flush each server that may send, set what poll waits for;
+ * the time the next try ends or an ENOBUFS pause does (lock held) */
+static uint64_t
+send_all(struct udp_resolver *r, struct pollfd *pfd, uint64_t now)
+{
+	uint64_t next = r->sent.first ? r->sent.first->deadline : UINT64_MAX;
+
+	for (unsigned i = 0; i < r->nsrv; i++) {
+		struct server *s = &r->srv[i];
+
+		if (pfd[i].revents & (POLLOUT | POLLERR))
+			s->stalled = false;
+		if (!s->stalled && s->send_after <= now)
+			flush(r, i);
+		pfd[i].events = POLLIN;
+		if (s->queue.first == NULL)
+			continue;
+		if (s->stalled)
+			pfd[i].events |= POLLOUT;
+		else if (s->send_after < next)
+			next = s->send_after;
+	}
+	if (r->sent.first != NULL && r->sent.first->deadline < next)
+		next = r->sent.first->deadline;
+	return next;
+}
+
+/* ud_poll - send what is queued, deliver what is ready, read replies,
+ * expire late queries */
 static enum mp_status
 ud_poll(struct mp_resolver *rr, int timeout_ms)
 {
@@ -808,7 +961,8 @@ ud_poll(struct mp_resolver *rr, int timeout_ms)
 			do_tcp(r, tcp);
 		now = now_ms();
 		pthread_mutex_lock(&r->lock);
-		next = expire(r, now);
+		expire(r, now);
+		next = send_all(r, pfd, now);
 		w = take_ready(r);
 		pthread_mutex_unlock(&r->lock);
 		if (w != NULL) {

@@ -1,7 +1,8 @@
 /* test_udp.c - the UDP stub driver against a tiny in-process DNS responder
  * (a thread on 127.0.0.1 answering from an mp_zone over UDP and TCP) that
  * can drop, delay, truncate, send mismatched IDs or questions, answer from
- * a wrong address, or send random bytes. */
+ * a wrong address, send random bytes, or hold a burst of questions and
+ * answer them last first. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -22,7 +23,9 @@
 #include <mailproof/dns.h>
 #include <mailproof/str.h>
 
-enum mode { M_ANSWER, M_DROP, M_TC, M_MISMATCH, M_WRONG_ADDR, M_FUZZ };
+enum mode { M_ANSWER, M_DROP, M_TC, M_MISMATCH, M_WRONG_ADDR, M_FUZZ, M_REVERSE };
+
+#define MANY 150        /* questions in one go: more than two send batches (64) */
 
 struct responder {
 	struct mp_zone *zone;
@@ -32,6 +35,7 @@ struct responder {
 	pthread_t th;
 	enum mode mode;
 	unsigned delay_ms;
+	unsigned hold;         /* M_REVERSE: questions to collect before answering */
 	unsigned queries;      /* questions that reached us (UDP and TCP) */
 	unsigned tcp_queries;
 	pthread_mutex_t lock;
@@ -277,6 +281,39 @@ serve_udp(struct responder *s)
 	sendto(s->udp, out, n, 0, (struct sockaddr *)&from, fl);
 }
 
+/* serve_reverse - collect up to s->hold questions (until 500 ms pass
+ * without one), then answer them in reverse order of arrival */
+static void
+serve_reverse(struct responder *s)
+{
+	static uint8_t q[MANY][600];
+	static size_t qlen[MANY];
+	static struct sockaddr_storage from[MANY];
+	static socklen_t fl[MANY];
+	size_t n = 0;
+
+	while (n < s->hold && n < MANY) {
+		struct pollfd p = { s->udp, POLLIN, 0 };
+		ssize_t k;
+		if (poll(&p, 1, 500) <= 0)
+			break;
+		fl[n] = sizeof from[n];
+		k = recvfrom(s->udp, q[n], sizeof q[n], 0, (struct sockaddr *)&from[n], &fl[n]);
+		if (k < 12)
+			continue;
+		qlen[n++] = (size_t)k;
+		pthread_mutex_lock(&s->lock);
+		s->queries++;
+		pthread_mutex_unlock(&s->lock);
+	}
+	while (n-- > 0) {
+		uint8_t out[4096];
+		size_t len = build_reply(s, q[n], qlen[n], out, false);
+		if (len > 0)
+			sendto(s->udp, out, len, 0, (struct sockaddr *)&from[n], fl[n]);
+	}
+}
+
 static void *
 responder_main(void *arg)
 {
@@ -289,7 +326,9 @@ responder_main(void *arg)
 			continue;
 		if (p[2].revents)
 			return NULL;
-		if (p[0].revents)
+		if (p[0].revents && s->mode == M_REVERSE)
+			serve_reverse(s);
+		else if (p[0].revents)
 			serve_udp(s);
 		if (p[1].revents)
 			serve_tcp(s);
@@ -314,6 +353,8 @@ responder_start(struct mp_zone *z)
 		sa.sin_port = 0;
 		s->udp = socket(AF_INET, SOCK_DGRAM, 0);
 		assert_true(s->udp >= 0);
+		/* room for a burst of MANY questions (capped by rmem_max) */
+		setsockopt(s->udp, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 20 }, sizeof(int));
 		assert_int_equal(bind(s->udp, (struct sockaddr *)&sa, sizeof sa), 0);
 		assert_int_equal(getsockname(s->udp, (struct sockaddr *)&sa, &sl), 0);
 		s->tcp = socket(AF_INET, SOCK_STREAM, 0);
@@ -389,6 +430,12 @@ setup(void **state)
 	                              MP_DNS_SERVFAIL), MP_OK);
 	assert_int_equal(mp_zone_fail(f->zone, MP_STR_LIT("refuse.example.test"), 0,
 	                              MP_DNS_REFUSED), MP_OK);
+	for (int i = 0; i < MANY; i++) {    /* hN.many: A 10.1.0.N, one name each */
+		char line[128];
+		snprintf(line, sizeof line, "$ORIGIN many.example.test.\nh%d 300 A 10.1.0.%d\n", i, i);
+		assert_int_equal(mp_zone_parse(f->zone, mp_str_c(line), "many", MP_STR_LIT(""),
+		                               &why), MP_OK);
+	}
 	for (int i = 0; i < 2; i++) {
 		f->s[i] = responder_start(f->zone);
 		snprintf(f->addr[i], sizeof f->addr[i], "127.0.0.1@%u", f->s[i]->port);
@@ -652,6 +699,125 @@ test_coalesce(void **state)
 	mp_resolver_free(r);
 }
 
+/* MANY questions asked at once, hN.many.example.test each: which answer
+ * came for which, in the order the callbacks ran */
+struct burst {
+	struct mp_dns_question q[MANY];
+	enum mp_dns_status st[MANY];
+	bool right[MANY];          /* the one A record is 10.1.0.N */
+	int order[MANY];
+	size_t nanswered;
+};
+
+static void
+burst_done(void *arg, const struct mp_dns_question *q, const struct mp_dns_answer *a)
+{
+	struct burst *b = arg;
+	size_t i = (size_t)(q - b->q);
+
+	assert_true(i < MANY);
+	b->st[i] = a->status;
+	b->right[i] = a->status == MP_DNS_OK && a->nrr == 1 && a->rr[0].type == MP_DNS_T_A &&
+	              memcmp(a->rr[0].u.a, (uint8_t[]){ 10, 1, 0, (uint8_t)i }, 4) == 0;
+	b->order[b->nanswered++] = (int)i;
+}
+
+/* burst_submit - submit the MANY questions; none answered yet */
+static void
+burst_submit(struct mp_resolver *r, struct burst *b)
+{
+	memset(b, 0, sizeof *b);
+	for (int i = 0; i < MANY; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "h%d.many.example.test", i);
+		assert_int_equal(mp_dns_question_set(&b->q[i], MP_DNS_T_A, mp_str_c(name)), MP_OK);
+		assert_int_equal(mp_resolver_submit(r, &b->q[i], burst_done, b), MP_OK);
+	}
+	assert_int_equal(b->nanswered, 0);
+	assert_int_equal(mp_resolver_pending(r), MANY);
+}
+
+static void
+burst_wait(struct mp_resolver *r, struct burst *b)
+{
+	while (mp_resolver_pending(r) > 0)
+		assert_int_equal(mp_resolver_poll(r, 2000), MP_OK);
+	assert_int_equal(b->nanswered, MANY);
+}
+
+/* Sends are batched: submit sends each full batch of 64 at once, the rest
+ * at the next poll; every question is asked once and gets its own answer. */
+static void
+test_batched_sends(void **state)
+{
+	struct fx *f = *state;
+	int one = 0;
+	struct mp_resolver *r = udp_new(f, &one, 1, 2000, false);
+	unsigned before = responder_queries(f->s[0]);
+	static struct burst b;
+
+	burst_submit(r, &b);
+	for (int i = 0; i < 100 && responder_queries(f->s[0]) - before < 128; i++)
+		usleep(10 * 1000);
+	usleep(50 * 1000);          /* nothing more comes before a poll */
+	assert_int_equal(responder_queries(f->s[0]) - before, 128);
+	burst_wait(r, &b);
+	for (int i = 0; i < MANY; i++) {
+		assert_int_equal(b.st[i], MP_DNS_OK);
+		assert_true(b.right[i]);
+	}
+	assert_int_equal(responder_queries(f->s[0]) - before, MANY);
+	mp_resolver_free(r);
+}
+
+/* Replies in reverse order of the questions: the first to arrive answers
+ * the last question, sent in the third batch (from poll); each reply is
+ * matched to its own question. */
+static void
+test_batched_reverse(void **state)
+{
+	struct fx *f = *state;
+	int one = 0;
+	struct mp_resolver *r = udp_new(f, &one, 1, 4000, false);
+	unsigned before = responder_queries(f->s[0]);
+	static struct burst b;
+
+	f->s[0]->hold = MANY;
+	responder_mode(f->s[0], M_REVERSE);
+	burst_submit(r, &b);
+	burst_wait(r, &b);
+	responder_mode(f->s[0], M_ANSWER);
+	for (int i = 0; i < MANY; i++) {
+		assert_int_equal(b.st[i], MP_DNS_OK);
+		assert_true(b.right[i]);
+	}
+	assert_int_equal(b.order[0], MANY - 1);
+	assert_int_equal(b.order[MANY - 1], 0);
+	assert_int_equal(responder_queries(f->s[0]) - before, MANY);
+	mp_resolver_free(r);
+}
+
+/* Every question times out: each is sent twice (the retry queued and sent
+ * in a batch too), and every one is called back with a timeout. */
+static void
+test_batched_retries(void **state)
+{
+	struct fx *f = *state;
+	int one = 0;
+	struct mp_resolver *r = udp_new(f, &one, 1, 300, false);
+	unsigned before = responder_queries(f->s[0]);
+	static struct burst b;
+
+	responder_mode(f->s[0], M_DROP);
+	burst_submit(r, &b);
+	burst_wait(r, &b);
+	responder_mode(f->s[0], M_ANSWER);
+	for (int i = 0; i < MANY; i++)
+		assert_int_equal(b.st[i], MP_DNS_TIMEOUT);
+	assert_int_equal(responder_queries(f->s[0]) - before, 2 * MANY);
+	mp_resolver_free(r);
+}
+
 /* Random bytes for replies: no crash, an indeterminate answer. */
 static void
 test_fuzzed_replies(void **state)
@@ -712,6 +878,9 @@ main(void)
 		cmocka_unit_test(test_mismatch),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_coalesce),
+		cmocka_unit_test(test_batched_sends),
+		cmocka_unit_test(test_batched_reverse),
+		cmocka_unit_test(test_batched_retries),
 		cmocka_unit_test(test_fuzzed_replies),
 		cmocka_unit_test(test_options),
 	};
