@@ -235,7 +235,10 @@ struct mp_udp_opts {
 MP_API struct mp_resolver *mp_resolver_new_udp(const struct mp_udp_opts *o, struct mp_why *why);
 MP_API void mp_resolver_free(struct mp_resolver *r);
 /* Start q; done is called from mp_resolver_poll (zone driver: also from poll,
- * never re-entrantly from submit). */
+ * never re-entrantly from submit). The UDP driver may hold q until the next
+ * poll and send the questions waiting then in one batch (sendmmsg): a
+ * caller with its own event loop calls mp_resolver_poll(r, 0) after
+ * submitting. */
 MP_API enum mp_status mp_resolver_submit(struct mp_resolver *r, const struct mp_dns_question *q,
                                          mp_dns_done_fn *done, void *arg);
 /* Wait up to timeout_ms (-1 forever) for answers and call their callbacks.
@@ -243,7 +246,9 @@ MP_API enum mp_status mp_resolver_submit(struct mp_resolver *r, const struct mp_
 MP_API enum mp_status mp_resolver_poll(struct mp_resolver *r, int timeout_ms);
 /* Questions submitted and not yet called back. */
 MP_API size_t mp_resolver_pending(const struct mp_resolver *r);
-/* File descriptor to wait on for readiness, or -1 (zone driver). */
+/* File descriptor to wait on for readiness, or -1 (zone driver). Readiness
+ * covers answers only: questions submitted since the last poll go out at the
+ * next mp_resolver_poll. */
 MP_API int mp_resolver_fd(const struct mp_resolver *r);
 /* Synchronous: answer copied into arena. */
 MP_API enum mp_status mp_resolver_query(struct mp_resolver *r, const struct mp_dns_question *q,
