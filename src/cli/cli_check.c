@@ -307,13 +307,16 @@ close_html(struct tally *t)
 	return ok;
 }
 
-/* print_summary - counts per verdict and the most common findings */
+/* print_summary - counts per verdict and the most common findings; how
+ * DKIM was probed when it was not every selector */
 static void
-print_summary(FILE *f, struct tally *t, double secs)
+print_summary(FILE *f, struct tally *t, double secs, enum mp_check_dkim_probe probe)
 {
 	fprintf(f, "checked %zu domains in %.1f s (%.0f/s): %zu protected, %zu at-risk, "
 	    "%zu unprotected, %zu unknown\n", t->done, secs, secs > 0 ? (double)t->done / secs : 0.0,
 	    t->verdicts[0], t->verdicts[1], t->verdicts[2], t->verdicts[3]);
+	if (probe == MP_CHECK_DKIM_PROBE_LIKELY)
+		fputs("DKIM: the likely selectors first; --dkim-probe all asks every one\n", f);
 	for (size_t k = 0; k < TOP_FINDINGS && k < t->nids; k++) {
 		size_t best = k;
 
@@ -725,7 +728,7 @@ run_bulk(struct mp_resolver *r, const struct opts *o)
 	drive(&b);
 	draw_progress(&b, true);
 	fflush(stdout);
-	print_summary(stderr, &b.t, elapsed(&b.start));
+	print_summary(stderr, &b.t, elapsed(&b.start), o->check.dkim_probe);
 	close_html(&b.t);
 	if (b.in != stdin)
 		fclose(b.in);
