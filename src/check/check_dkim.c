@@ -6,11 +6,11 @@
  * selector proves nothing: selectors cannot be listed, and the report says
  * so. Part of one check.
  */
-#include <string.h>
 
 #include <mailproof/check.h>
 #include <mailproof/dkim.h>
 #include <mailproof/dns.h>
+#include <mailproof/spf.h>
 
 #include "check_internal.h"
 
@@ -230,7 +230,8 @@ derive_from(struct mp_check *c, struct mp_str name)
 }
 
 /* spf_targets - include:/redirect= targets of the domain's SPF records
- * (macros skipped), each through derive_from */
+ * (the SPF area's parser; macros and records with syntax errors skipped),
+ * each through derive_from */
 static size_t
 spf_targets(struct mp_check *c)
 {
@@ -240,29 +241,24 @@ spf_targets(struct mp_check *c)
 	if (a == NULL || a->status != MP_DNS_OK)
 		return 0;
 	for (size_t i = 0; i < a->nrr; i++) {
-		struct mp_str t = a->rr[i].u.txt.joined;
-		size_t p = 0;
+		struct mp_spf_record rec;
+		struct mp_why why;
 
-		if (a->rr[i].type != MP_DNS_T_TXT || !mp_str_starts_nocase(t, MP_STR_LIT("v=spf1")))
+		if (a->rr[i].type != MP_DNS_T_TXT || !mp_spf_is_record(a->rr[i].u.txt.joined))
 			continue;
-		while (p < t.len) {
-			struct mp_str term;
-			size_t e = p;
+		mp_why_clear(&why);
+		if (mp_spf_record_parse(a->rr[i].u.txt.joined, &c->arena, &rec, &why) != MP_OK) {
+			c->err = MP_ENOMEM;
+			return n;
+		}
+		if (mp_why_failed(&why))
+			continue;
+		for (size_t t = 0; t < rec.nterms; t++) {
+			const struct mp_spf_term *term = &rec.terms[t];
 
-			while (e < t.len && t.ptr[e] != ' ')
-				e++;
-			term = mp_str_make(t.ptr + p, e - p);
-			p = e + 1;
-			if (term.len > 0 && strchr("+-~?", term.ptr[0]) != NULL)
-				term = mp_str_make(term.ptr + 1, term.len - 1);
-			if (mp_str_starts_nocase(term, MP_STR_LIT("include:")))
-				term = mp_str_make(term.ptr + 8, term.len - 8);
-			else if (mp_str_starts_nocase(term, MP_STR_LIT("redirect=")))
-				term = mp_str_make(term.ptr + 9, term.len - 9);
-			else
-				continue;
-			if (mp_str_find(term, '%') < 0)
-				n += derive_from(c, term);
+			if ((term->kind == MP_SPF_T_INCLUDE || term->kind == MP_SPF_T_REDIRECT) &&
+			    !term->has_macro)
+				n += derive_from(c, term->domain_spec);
 		}
 	}
 	return n;
